@@ -1,0 +1,71 @@
+package dev.maas;
+
+import java.util.regex.Pattern;
+
+/**
+ * Rules for the names that become parts of store paths: model names, alias names and blob digests.
+ * Stores call these again on every entry point, so no name can escape the store's layout.
+ */
+public final class Names {
+  /** Letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  private Names() {}
+
+  /**
+   * Returns {@code name} if it is a valid model name.
+   *
+   * @throws InvalidInputException naming the rule otherwise
+   */
+  public static String checkModelName(String name) {
+    return check("model name", name);
+  }
+
+  /**
+   * Returns {@code alias} if it is a valid alias name (same rule as model names, and not all
+   * digits, so that it cannot be mistaken for a version number).
+   *
+   * @throws InvalidInputException naming the rule otherwise
+   */
+  public static String checkAliasName(String alias) {
+    check("alias", alias);
+    if (alias.chars().allMatch(Character::isDigit)) {
+      throw new InvalidInputException("alias '" + alias + "' must not be all digits");
+    }
+    return alias;
+  }
+
+  /**
+   * Returns {@code sha256} if it is 64 lower-case hex digits.
+   *
+   * @throws InvalidInputException otherwise
+   */
+  public static String checkSha256(String sha256) {
+    if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+      throw new InvalidInputException("not a SHA-256 digest (64 lower-case hex digits): '" + sha256 + "'");
+    }
+    return sha256;
+  }
+
+  /**
+   * Returns {@code version} if it is a valid version number (1 or more).
+   *
+   * @throws InvalidInputException otherwise
+   */
+  public static long checkVersion(long version) {
+    if (version < 1) {
+      throw new InvalidInputException("version numbers start at 1, got " + version);
+    }
+    return version;
+  }
+
+  private static String check(String what, String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new InvalidInputException(
+          what + " '" + name + "' is invalid: use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    return name;
+  }
+}
