@@ -1,0 +1,64 @@
+package dev.maas;
+
+import dev.maas.security.Principal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Options of one deploy: labels to record in the manifest, an alias to point at the new version,
+ * and who deploys. Immutable and thread-safe; derive variants with the {@code with...} methods.
+ */
+public final class DeployOptions {
+  private static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), null, null);
+
+  private final Map<String, String> labels;
+  private final String alias;
+  private final Principal principal;
+
+  private DeployOptions(Map<String, String> labels, String alias, Principal principal) {
+    this.labels = labels;
+    this.alias = alias;
+    this.principal = principal;
+  }
+
+  /** No labels, no alias, the service's default principal. */
+  public static DeployOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** These options with one more label. */
+  public DeployOptions withLabel(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    Map<String, String> m = new LinkedHashMap<>(labels);
+    m.put(key, value);
+    return new DeployOptions(Map.copyOf(m), alias, principal);
+  }
+
+  /** These options with an alias that is moved to the new version once it is published. */
+  public DeployOptions withAlias(String alias) {
+    return new DeployOptions(labels, Names.checkAliasName(alias), principal);
+  }
+
+  /** These options deploying as {@code principal}. */
+  public DeployOptions withPrincipal(Principal principal) {
+    return new DeployOptions(labels, alias, Objects.requireNonNull(principal, "principal"));
+  }
+
+  /** The labels to record. */
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  /** The alias to move to the new version, if any. */
+  public Optional<String> alias() {
+    return Optional.ofNullable(alias);
+  }
+
+  /** The deploying principal, if set. */
+  public Optional<Principal> principal() {
+    return Optional.ofNullable(principal);
+  }
+}

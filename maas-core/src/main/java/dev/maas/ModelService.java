@@ -1,0 +1,293 @@
+package dev.maas;
+
+import dev.maas.internal.DefaultModelService;
+import dev.maas.security.Principal;
+import dev.maas.spi.ModelStore;
+import dev.maas.spi.Runtime;
+import dev.maas.spi.RuntimeProvider;
+import dev.maas.store.FileSystemModelStore;
+import dev.maas.version.Alias;
+import dev.maas.version.Manifest;
+import dev.maas.version.ModelVersion;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Models as a service, in-process: publish model versions to a store, and run them.
+ *
+ * <pre>{@code
+ * try (ModelService maas = ModelService.builder().storeDirectory(Path.of("models")).build()) {
+ *   ModelVersion v = maas.deploy("mlp", Path.of("mlp.onnx"));          // mlp:1
+ *   maas.setAlias("mlp", "prod", v.version());
+ *   InferenceResult r = maas.predict(ModelRef.parse("mlp@prod"),
+ *       InferenceRequest.of("x", Tensor.of(new float[] {1, 2, 3, 4}, 1, 4)));
+ *   float[] y = r.output("y").toFloatArray();
+ * }
+ * }</pre>
+ *
+ * <p><b>Versions.</b> Every deploy publishes a new, immutable version numbered 1, 2, 3... per
+ * model. Publishing is atomic: the blobs are stored first, then the manifest with a create-if-absent
+ * write, so no reader ever sees a half-published version, and two deployers racing each get their
+ * own number. A {@link ModelRef} picks the latest version, an exact one, or the one an alias points
+ * at; the result of every call says which version served it.
+ *
+ * <p><b>Loading.</b> A version is loaded on its first call (its blob's SHA-256 is verified first)
+ * and stays loaded until it is undeployed or the service closes.
+ *
+ * <p><b>Freshness.</b> Changes made through this service apply at once. Changes made by others
+ * sharing the store (another process, another instance) are seen after at most the builder's
+ * {@link Builder#refreshInterval(Duration) refresh interval}, or at once after {@link #refresh()}.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe. {@link #close()} completes or fails every call
+ * in flight and releases what the service created; after it, every call fails with {@link
+ * ServiceClosedException}.
+ */
+public interface ModelService extends AutoCloseable {
+
+  /** A builder for a service. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ publishing
+
+  /**
+   * Publishes {@code modelFile} as the next version of model {@code name}.
+   *
+   * @return the new version
+   * @throws InvalidInputException if the name is invalid or the file does not exist
+   * @throws ModelLoadException if the runtime cannot read the model (nothing is published)
+   * @throws StoreException if the store fails (nothing visible is published)
+   */
+  default ModelVersion deploy(String name, Path modelFile) {
+    return deploy(name, modelFile, DeployOptions.defaults());
+  }
+
+  /**
+   * Publishes {@code modelFile} as the next version of model {@code name}, with labels, an alias
+   * to move to it, or a deploying principal.
+   *
+   * @return the new version
+   * @throws InvalidInputException if the name is invalid or the file does not exist
+   * @throws ModelLoadException if the runtime cannot read the model (nothing is published)
+   * @throws StoreException if the store fails (nothing visible is published)
+   */
+  ModelVersion deploy(String name, Path modelFile, DeployOptions options);
+
+  /**
+   * Removes a version. Refused while an alias points at it. A version that is loaded stops taking
+   * new calls; calls already running on it finish, then it is freed.
+   *
+   * @throws ConflictException if an alias points at the version
+   * @throws VersionNotFoundException if there is no such version
+   */
+  void undeploy(String name, long version);
+
+  /**
+   * Points {@code alias} of model {@code name} at {@code version}, recording the move in the
+   * alias's history. Compare-and-set against concurrent movers.
+   *
+   * @return the alias as it now stands
+   * @throws VersionNotFoundException if the version does not exist
+   */
+  default Alias setAlias(String name, String alias, long version) {
+    return setAlias(name, alias, version, CallOptions.defaults());
+  }
+
+  /**
+   * Like {@link #setAlias(String, String, long)}, recording the principal of {@code options}.
+   *
+   * @return the alias as it now stands
+   */
+  Alias setAlias(String name, String alias, long version, CallOptions options);
+
+  // ------------------------------------------------------------------ reading the catalog
+
+  /** The names of all models with at least one version, sorted. */
+  List<String> list();
+
+  /**
+   * The versions of a model, oldest first.
+   *
+   * @throws ModelNotFoundException if the model has no versions
+   */
+  List<ModelVersion> versions(String name);
+
+  /**
+   * The manifest of the version {@code ref} resolves to now.
+   *
+   * @throws ModelNotFoundException if the model does not exist
+   * @throws VersionNotFoundException if the version or alias does not exist
+   */
+  Manifest manifest(ModelRef ref);
+
+  /** The aliases of a model with their history, sorted by name. */
+  List<Alias> aliases(String name);
+
+  /** One alias of a model, if it is set. */
+  Optional<Alias> alias(String name, String alias);
+
+  /** Re-reads the catalog (versions and aliases) from the store now. */
+  void refresh();
+
+  // ------------------------------------------------------------------ running
+
+  /**
+   * Runs the version {@code ref} resolves to on {@code request}, waiting for the result.
+   *
+   * @throws ModelNotFoundException if the model does not exist
+   * @throws VersionNotFoundException if the version or alias does not exist
+   * @throws InvalidInputException if the inputs do not fit the model's signature
+   * @throws ModelLoadException if the version cannot be loaded
+   * @throws IntegrityException if the version's blob does not match its digest
+   * @throws InferenceException if the runtime fails
+   * @throws DeadlineExceededException if the call's timeout passed first
+   * @throws ServiceClosedException if the service is closed
+   */
+  default InferenceResult predict(ModelRef ref, InferenceRequest request) {
+    return predict(ref, request, CallOptions.defaults());
+  }
+
+  /** Like {@link #predict(ModelRef, InferenceRequest)} with a principal, timeout or priority. */
+  InferenceResult predict(ModelRef ref, InferenceRequest request, CallOptions options);
+
+  /**
+   * Like {@link #predict(ModelRef, InferenceRequest)}, without waiting: the future completes with
+   * the result or with one of the exceptions listed there, exactly once. Input validation and
+   * routing errors complete the future exceptionally; they are not thrown.
+   */
+  default CompletableFuture<InferenceResult> predictAsync(ModelRef ref, InferenceRequest request) {
+    return predictAsync(ref, request, CallOptions.defaults());
+  }
+
+  /** Like {@link #predictAsync(ModelRef, InferenceRequest)} with a principal, timeout or priority. */
+  CompletableFuture<InferenceResult> predictAsync(ModelRef ref, InferenceRequest request, CallOptions options);
+
+  /**
+   * Closes the service: new calls fail with {@link ServiceClosedException}, calls in flight finish,
+   * loaded models are freed, and what the service created (its runtime when found by {@link
+   * ServiceLoader}, its executor) is closed; the store and runtime it was given are not. Idempotent.
+   */
+  @Override
+  void close();
+
+  /**
+   * Builds a {@link ModelService}. Each setter validates at once; {@link #build()} checks that the
+   * settings fit together. Not thread-safe.
+   */
+  final class Builder {
+    private ModelStore store;
+    private Runtime runtime;
+    private Duration refreshInterval = Duration.ofSeconds(10);
+    private Clock clock = Clock.systemUTC();
+    private ExecutorService executor;
+    private Principal defaultPrincipal = Principal.ANONYMOUS;
+
+    private Builder() {}
+
+    /** The store to publish to and load from. The service does not close it. */
+    public Builder store(ModelStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Uses a {@link FileSystemModelStore} at {@code directory} (created if needed): the embedded
+     * default.
+     */
+    public Builder storeDirectory(Path directory) {
+      this.store = FileSystemModelStore.open(directory);
+      return this;
+    }
+
+    /**
+     * The runtime that loads and runs models. The service does not close it. When none is given,
+     * the service looks for exactly one {@link RuntimeProvider} with {@link ServiceLoader}.
+     */
+    public Builder runtime(Runtime runtime) {
+      this.runtime = Objects.requireNonNull(runtime, "runtime");
+      return this;
+    }
+
+    /**
+     * How long a cached view of a model's versions and aliases is trusted before it is re-read from
+     * the store in the background; 10 seconds by default. Bounds how late this service sees changes
+     * made by others sharing the store.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder refreshInterval(Duration interval) {
+      if (interval.isZero() || interval.isNegative()) {
+        throw new IllegalArgumentException("refresh interval must be positive: " + interval);
+      }
+      this.refreshInterval = interval;
+      return this;
+    }
+
+    /** The clock for timestamps and deadlines (tests pass a fixed or fake clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The executor that runs {@link ModelService#predictAsync} calls. The service does not shut
+     * down an executor it was given; by default it creates (and shuts down) its own.
+     */
+    public Builder executor(ExecutorService executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** The principal of calls whose {@link CallOptions} name none; {@link Principal#ANONYMOUS} by default. */
+    public Builder defaultPrincipal(Principal principal) {
+      this.defaultPrincipal = Objects.requireNonNull(principal, "principal");
+      return this;
+    }
+
+    /**
+     * Builds the service.
+     *
+     * @throws IllegalStateException if no store was set, or no runtime was set and not exactly one
+     *     {@link RuntimeProvider} is on the classpath
+     */
+    public ModelService build() {
+      if (store == null) {
+        throw new IllegalStateException(
+            "no model store: call store(...) or storeDirectory(Path) on the builder");
+      }
+      Runtime rt = runtime;
+      boolean ownsRuntime = false;
+      if (rt == null) {
+        rt = discoverRuntime();
+        ownsRuntime = true;
+      }
+      return new DefaultModelService(
+          store, rt, ownsRuntime, refreshInterval, clock, executor, defaultPrincipal);
+    }
+
+    private static Runtime discoverRuntime() {
+      List<RuntimeProvider> found = new ArrayList<>();
+      ServiceLoader.load(RuntimeProvider.class).forEach(found::add);
+      if (found.isEmpty()) {
+        throw new IllegalStateException(
+            "no runtime: add maas-runtime-onnx to the classpath or call runtime(...) on the builder");
+      }
+      if (found.size() > 1) {
+        List<String> names = new ArrayList<>();
+        found.forEach(p -> names.add(p.name() + " (" + p.getClass().getName() + ")"));
+        throw new IllegalStateException(
+            "several runtimes on the classpath " + names + ": choose one with runtime(...) on the builder");
+      }
+      return found.get(0).create();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.maas.version;
+
+import dev.maas.ModelSignature;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The immutable record of one published version: what files it consists of (with digests), what
+ * the model takes and returns, who published it and when, and free-form labels. Written once, at
+ * publish, with a create-if-absent write.
+ *
+ * @param schemaVersion the manifest format version ({@link #SCHEMA_VERSION} when written by this release)
+ * @param model the model name
+ * @param version the version number
+ * @param createdAt when the version was published
+ * @param createdBy the principal that published it
+ * @param runtime the runtime that reads it (e.g. {@code "onnx"})
+ * @param blobs the version's files
+ * @param signature the model's inputs and outputs as read by the runtime at publish
+ * @param labels user labels (copied, unmodifiable)
+ */
+public record Manifest(
+    int schemaVersion,
+    String model,
+    long version,
+    Instant createdAt,
+    String createdBy,
+    String runtime,
+    List<BlobRef> blobs,
+    ModelSignature signature,
+    Map<String, String> labels) {
+
+  /** The manifest format this release writes and the newest it reads. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** Validates and copies. */
+  public Manifest {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(runtime, "runtime");
+    Objects.requireNonNull(signature, "signature");
+    createdBy = createdBy == null ? "anonymous" : createdBy;
+    blobs = List.copyOf(blobs);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+  }
+
+  /** The version these coordinates name. */
+  public ModelVersion modelVersion() {
+    return new ModelVersion(model, version);
+  }
+
+  /** The blob with role {@link BlobRef#MODEL}, if present. */
+  public Optional<BlobRef> modelBlob() {
+    return blobs.stream().filter(b -> BlobRef.MODEL.equals(b.role())).findFirst();
+  }
+
+  /** The total size of the version's files in bytes. */
+  public long totalBytes() {
+    return blobs.stream().mapToLong(BlobRef::size).sum();
+  }
+}
