@@ -54,6 +54,7 @@ public interface ModelStore extends AutoCloseable {
    * one; lets a local store hand a model to a runtime without copying it. Empty by default.
    */
   default Optional<Path> localBlobPath(String sha256) {
+    dev.maas.Names.checkSha256(sha256);
     return Optional.empty();
   }
 

@@ -1,0 +1,29 @@
+package dev.maas.examples.cli;
+
+import dev.maas.examples.QuickStart;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code maas demo}: the main example on a local filesystem store. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the main example: deploy, route, run and reject, on a local filesystem store.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--store", defaultValue = "file:maas-store", paramLabel = "file:DIR",
+      description = "Where the example's store lives (default: ${DEFAULT-VALUE}).")
+  String store;
+
+  @Option(names = "--verbose", description = "Print stack traces of errors.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!store.startsWith("file:")) {
+      throw new IllegalArgumentException("demo needs a local store: --store file:DIR");
+    }
+    QuickStart.run(Path.of(store.substring("file:".length())), new PrintStream(System.out, true));
+    return 0;
+  }
+}
