@@ -175,6 +175,21 @@ public final class Tensor {
     return new Tensor(dtype, s, b.asReadOnlyBuffer().order(ORDER), null);
   }
 
+  /**
+   * This tensor's elements under another shape with the same element count, sharing the data (no
+   * copy). {@code reshape()} with no dimensions makes a scalar of a one-element tensor.
+   *
+   * @throws InvalidInputException if the element counts differ
+   */
+  public Tensor reshape(long... newShape) {
+    long n = elementCount(newShape);
+    if (n != elementCount()) {
+      throw new InvalidInputException("cannot reshape " + dtype + Arrays.toString(shape) + " to "
+          + Arrays.toString(newShape) + ": " + elementCount() + " elements, not " + n);
+    }
+    return new Tensor(dtype, newShape.clone(), data, strings);
+  }
+
   // ---------------------------------------------------------------- accessors
 
   /** The element type. */

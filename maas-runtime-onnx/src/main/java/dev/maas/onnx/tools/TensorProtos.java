@@ -246,14 +246,7 @@ public final class TensorProtos {
       }
       if (dtype == DType.STRING) {
         String[] strings = stringData.toArray(new String[0]);
-        if (shape.length == 0) {
-          if (!strings[0].isEmpty()) {
-            // dev.maas.Tensor has no factory for a non-empty scalar string.
-            throw new InvalidInputException(label + " is a scalar string tensor, which maas cannot represent yet");
-          }
-          return Tensor.zeros(DType.STRING);
-        }
-        return Tensor.of(strings, shape);
+        return Tensor.of(strings).reshape(shape);
       }
       if ((long) values * dtype.byteSize() > Integer.MAX_VALUE - 8) {
         throw new InvalidInputException(label + " is larger than 2 GiB");

@@ -55,13 +55,11 @@ class TensorProtosTest {
 
   static Arbitrary<Tensor> tensorsOf(DType dtype) {
     // rank 0 to 4, dims 0 to 4: scalars, zero-size tensors and up to 256 elements.
-    Arbitrary<long[]> shapes = Arbitraries.longs().between(0, 4).array(long[].class).ofMaxSize(4)
-        // Tensor has no factory for a scalar string other than "" (see scalarStrings below).
-        .filter(shape -> dtype != DType.STRING || shape.length > 0);
+    Arbitrary<long[]> shapes = Arbitraries.longs().between(0, 4).array(long[].class).ofMaxSize(4);
     return shapes.flatMap(shape -> {
       int n = (int) Tensor.elementCount(shape);
       if (dtype == DType.STRING) {
-        return strings().array(String[].class).ofSize(n).map(values -> Tensor.of(values, shape));
+        return strings().array(String[].class).ofSize(n).map(values -> Tensor.of(values).reshape(shape));
       }
       return Arbitraries.bytes().array(byte[].class).ofSize(n * dtype.byteSize()).map(bytes -> {
         if (dtype == DType.BOOL) {
@@ -217,11 +215,13 @@ class TensorProtosTest {
   }
 
   @Test
-  void scalarStringsAreLimitedToEmptyUntilTensorCanHoldThem() {
+  void scalarStringsReadAsRankZero() {
     Tensor empty = TensorProtos.read(new ProtoWriter().int64(2, 8).string(6, "").toByteArray()).tensor();
     assertEquals(0, empty.rank());
     assertArrayEquals(new String[] {""}, empty.toStringArray());
-    assertRejected("scalar string tensor", new ProtoWriter().int64(2, 8).string(6, "a").toByteArray());
+    Tensor a = TensorProtos.read(new ProtoWriter().int64(2, 8).string(6, "a").toByteArray()).tensor();
+    assertEquals(0, a.rank());
+    assertArrayEquals(new String[] {"a"}, a.toStringArray());
   }
 
   @Test
