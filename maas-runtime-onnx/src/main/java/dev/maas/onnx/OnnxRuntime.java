@@ -136,6 +136,8 @@ public final class OnnxRuntime implements Runtime {
       return new OnnxLoadedModel(env, session, provider.toString(), footprint, source.fileName());
     } catch (OrtException e) {
       throw new ModelLoadException("ONNX Runtime cannot load " + source.fileName() + ": " + firstLine(e.getMessage()), e);
+    } catch (dev.maas.MaasException e) {
+      throw e;
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new ModelLoadException("ONNX Runtime cannot load " + source.fileName() + " on " + provider + ": " + e, e);
     }
