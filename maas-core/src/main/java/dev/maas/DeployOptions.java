@@ -1,5 +1,6 @@
 package dev.maas;
 
+import dev.maas.batch.BatchingPolicy;
 import dev.maas.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,19 +9,21 @@ import java.util.Optional;
 
 /**
  * Options of one deploy: labels to record in the manifest, an alias to point at the new version,
- * and who deploys. Immutable and thread-safe; derive variants with the {@code with...} methods.
+ * who deploys, and batching defaults. Immutable and thread-safe; derive variants with the {@code with...} methods.
  */
 public final class DeployOptions {
-  private static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), null, null);
+  private static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), null, null, null);
 
   private final Map<String, String> labels;
   private final String alias;
   private final Principal principal;
+  private final BatchingPolicy batching;
 
-  private DeployOptions(Map<String, String> labels, String alias, Principal principal) {
+  private DeployOptions(Map<String, String> labels, String alias, Principal principal, BatchingPolicy batching) {
     this.labels = labels;
     this.alias = alias;
     this.principal = principal;
+    this.batching = batching;
   }
 
   /** No labels, no alias, the service's default principal. */
@@ -34,17 +37,30 @@ public final class DeployOptions {
     Objects.requireNonNull(value, "value");
     Map<String, String> m = new LinkedHashMap<>(labels);
     m.put(key, value);
-    return new DeployOptions(Map.copyOf(m), alias, principal);
+    return new DeployOptions(Map.copyOf(m), alias, principal, batching);
   }
 
   /** These options with an alias that is moved to the new version once it is published. */
   public DeployOptions withAlias(String alias) {
-    return new DeployOptions(labels, Names.checkAliasName(alias), principal);
+    return new DeployOptions(labels, Names.checkAliasName(alias), principal, batching);
   }
 
   /** These options deploying as {@code principal}. */
   public DeployOptions withPrincipal(Principal principal) {
-    return new DeployOptions(labels, alias, Objects.requireNonNull(principal, "principal"));
+    return new DeployOptions(labels, alias, Objects.requireNonNull(principal, "principal"), batching);
+  }
+
+  /**
+   * These options recording {@code policy} in the manifest as the version's batching defaults,
+   * used wherever the service's builder names no policy for the model.
+   */
+  public DeployOptions withBatching(BatchingPolicy policy) {
+    return new DeployOptions(labels, alias, principal, Objects.requireNonNull(policy, "policy"));
+  }
+
+  /** The batching defaults to record, if any. */
+  public Optional<BatchingPolicy> batching() {
+    return Optional.ofNullable(batching);
   }
 
   /** The labels to record. */

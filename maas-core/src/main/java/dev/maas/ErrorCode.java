@@ -24,5 +24,9 @@ public enum ErrorCode {
   /** A concurrent change won, or the operation conflicts with the current state. */
   CONFLICT,
   /** The call's deadline passed before it could complete. */
-  DEADLINE_EXCEEDED
+  DEADLINE_EXCEEDED,
+  /** A bounded queue was full; the call was refused at once. */
+  OVERLOADED,
+  /** The call was cancelled by its caller. */
+  CANCELLED
 }

@@ -38,6 +38,9 @@ public final class ModelRef {
     }
     if (colon >= 0) {
       String v = text.substring(colon + 1);
+      if (v.isEmpty() || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new InvalidInputException("version in model reference '" + text + "' is not a number");
+      }
       long n;
       try {
         n = Long.parseLong(v);

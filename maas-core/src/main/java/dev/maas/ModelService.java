@@ -12,7 +12,13 @@ import dev.maas.version.ModelVersion;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.SchedulerStats;
+import dev.maas.batch.Ticker;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -172,6 +178,12 @@ public interface ModelService extends AutoCloseable {
   CompletableFuture<InferenceResult> predictAsync(ModelRef ref, InferenceRequest request, CallOptions options);
 
   /**
+   * A snapshot of the scheduler of every loaded version: queue depth, batch sizes, queue-wait and
+   * run-time percentiles, and counts of completed, rejected, expired, failed and cancelled requests.
+   */
+  List<SchedulerStats> stats();
+
+  /**
    * Closes the service: new calls fail with {@link ServiceClosedException}, calls in flight finish,
    * loaded models are freed, and what the service created (its runtime when found by {@link
    * ServiceLoader}, its executor) is closed; the store and runtime it was given are not. Idempotent.
@@ -190,8 +202,40 @@ public interface ModelService extends AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private ExecutorService executor;
     private Principal defaultPrincipal = Principal.ANONYMOUS;
+    private BatchingPolicy batching = BatchingPolicy.defaults();
+    private final Map<String, BatchingPolicy> batchingByModel = new HashMap<>();
+    private Ticker ticker = Ticker.systemTicker();
+    private ThreadFactory schedulerThreads;
 
     private Builder() {}
+
+    /**
+     * The batching policy of every model for which neither {@link #batching(String,
+     * BatchingPolicy)} nor the version's manifest names one; {@link BatchingPolicy#defaults()}
+     * (batching off) unless set.
+     */
+    public Builder batching(BatchingPolicy policy) {
+      this.batching = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The batching policy of one model, above what its manifests say. */
+    public Builder batching(String model, BatchingPolicy policy) {
+      batchingByModel.put(Names.checkModelName(model), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** The time source of queue delays and deadlines (tests pass a fake one). */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Makes the batcher threads (one per instance of each loaded version); daemon threads by default. */
+    public Builder schedulerThreadFactory(ThreadFactory factory) {
+      this.schedulerThreads = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
 
     /** The store to publish to and load from. The service does not close it. */
     public Builder store(ModelStore store) {
@@ -270,8 +314,8 @@ public interface ModelService extends AutoCloseable {
         rt = discoverRuntime();
         ownsRuntime = true;
       }
-      return new DefaultModelService(
-          store, rt, ownsRuntime, refreshInterval, clock, executor, defaultPrincipal);
+      return new DefaultModelService(new DefaultModelService.Settings(store, rt, ownsRuntime, refreshInterval,
+          clock, executor, defaultPrincipal, batching, batchingByModel, ticker, schedulerThreads));
     }
 
     private static Runtime discoverRuntime() {

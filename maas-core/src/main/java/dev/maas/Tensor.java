@@ -331,7 +331,8 @@ public final class Tensor {
         case FLOAT16: out[i] = Half.toFloat(b.getShort(i * 2)); break;
         case BFLOAT16: out[i] = Float.intBitsToFloat(b.getShort(i * 2) << 16); break;
         case INT8: out[i] = b.get(i); break;
-        case UINT8: case BOOL: out[i] = b.get(i) & 0xFF; break;
+        case UINT8: out[i] = b.get(i) & 0xFF; break;
+        case BOOL: out[i] = b.get(i) != 0 ? 1 : 0; break;
         case INT16: out[i] = b.getShort(i * 2); break;
         case UINT16: out[i] = b.getShort(i * 2) & 0xFFFF; break;
         case INT32: out[i] = b.getInt(i * 4); break;
@@ -339,7 +340,7 @@ public final class Tensor {
         case INT64: out[i] = b.getLong(i * 8); break;
         case UINT64: {
           long v = b.getLong(i * 8);
-          out[i] = v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+          out[i] = v >= 0 ? v : (double) ((v >>> 1) | (v & 1)) * 2.0; // sticky bit: round once
           break;
         }
         default: throw new IllegalStateException(dtype.toString());
@@ -445,7 +446,12 @@ public final class Tensor {
     if (!dtype.isFixedSize()) {
       throw new InvalidInputException("string tensors cannot be made from a ByteBuffer; use Tensor.of(String[])");
     }
-    long need = elementCount(shape) * dtype.byteSize();
+    long need;
+    try {
+      need = Math.multiplyExact(elementCount(shape), (long) dtype.byteSize());
+    } catch (ArithmeticException e) {
+      throw new InvalidInputException("shape " + Arrays.toString(shape) + " of " + dtype + " has too many bytes");
+    }
     if (need != data.remaining()) {
       throw new InvalidInputException(
           dtype + Arrays.toString(shape) + " needs " + need + " bytes but the buffer holds " + data.remaining());
@@ -456,6 +462,9 @@ public final class Tensor {
   }
 
   private static ByteBuffer allocate(long elements, DType dtype) {
+    if (elements > (Integer.MAX_VALUE - 8) / Math.max(1, dtype.byteSize())) {
+      throw new InvalidInputException("tensor of " + elements + " " + dtype + " elements is larger than 2 GiB");
+    }
     long bytes = elements * dtype.byteSize();
     if (bytes > Integer.MAX_VALUE - 8) {
       throw new InvalidInputException("tensor of " + bytes + " bytes is larger than 2 GiB");

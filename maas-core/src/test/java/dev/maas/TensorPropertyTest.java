@@ -430,7 +430,6 @@ class TensorPropertyTest {
   }
 
   @Property(tries = 300)
-  @Disabled("bug: Tensor.toDoubles rounds uint64 values >= 2^63 twice; see TensorTest.toDoublesRoundsUint64Once")
   void uint64WidensToTheNearestDouble(@ForAll("highUint64") long v) {
     ByteBuffer b = ByteBuffer.allocate(8).order(NATIVE).putLong(0, v);
     assertEquals(new BigInteger(Long.toUnsignedString(v)).doubleValue(), Tensor.wrap(DType.UINT64, b, 1).toDoubles()[0]);

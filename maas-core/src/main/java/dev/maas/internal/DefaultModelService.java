@@ -2,20 +2,16 @@ package dev.maas.internal;
 
 import dev.maas.CallOptions;
 import dev.maas.ConflictException;
-import dev.maas.DeadlineExceededException;
 import dev.maas.DeployOptions;
-import dev.maas.InferenceException;
 import dev.maas.InferenceRequest;
 import dev.maas.InferenceResult;
 import dev.maas.InvalidInputException;
-import dev.maas.MaasException;
 import dev.maas.ModelNotFoundException;
 import dev.maas.ModelRef;
 import dev.maas.ModelService;
 import dev.maas.ModelSignature;
 import dev.maas.Names;
 import dev.maas.ServiceClosedException;
-import dev.maas.Tensor;
 import dev.maas.VersionNotFoundException;
 import dev.maas.security.Principal;
 import dev.maas.spi.ModelSource;
@@ -39,7 +35,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.SchedulerStats;
+import dev.maas.batch.Ticker;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,31 +68,58 @@ public final class DefaultModelService implements ModelService {
   private final Principal defaultPrincipal;
   private final Catalog catalog;
   private final ModelManager manager;
+  private final Ticker ticker;
+  private final BatchingPolicy defaultBatching;
+  private final Map<String, BatchingPolicy> batchingByModel;
+  private final ScheduledExecutorService timers;
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+
+  /** Everything the builder collected; see {@link ModelService.Builder}. */
+  public record Settings(
+      ModelStore store,
+      Runtime runtime,
+      boolean ownsRuntime,
+      Duration refreshInterval,
+      Clock clock,
+      ExecutorService executor,
+      Principal defaultPrincipal,
+      BatchingPolicy defaultBatching,
+      Map<String, BatchingPolicy> batchingByModel,
+      Ticker ticker,
+      ThreadFactory schedulerThreads) {}
 
   /**
    * Creates the service; use {@link ModelService#builder()}.
    *
-   * @param store where versions live (not closed by the service)
-   * @param runtime what runs models
-   * @param ownsRuntime whether the service created the runtime and so closes it
-   * @param refreshInterval how long a cached catalog entry is trusted
-   * @param clock for timestamps
-   * @param executor for async calls, or null to create one
-   * @param defaultPrincipal for calls that name none
+   * @param s the settings
    */
-  public DefaultModelService(ModelStore store, Runtime runtime, boolean ownsRuntime, Duration refreshInterval,
-      Clock clock, ExecutorService executor, Principal defaultPrincipal) {
-    this.store = store;
-    this.runtime = runtime;
-    this.ownsRuntime = ownsRuntime;
-    this.clock = clock;
-    this.ownsExecutor = executor == null;
-    this.executor = executor != null ? executor : Executors.newCachedThreadPool(daemonThreads("maas-async-"));
-    this.defaultPrincipal = defaultPrincipal;
-    this.catalog = new Catalog(store, refreshInterval, this.executor);
-    this.manager = new ModelManager(store, runtime, catalog::manifest);
+  public DefaultModelService(Settings s) {
+    this.store = s.store();
+    this.runtime = s.runtime();
+    this.ownsRuntime = s.ownsRuntime();
+    this.clock = s.clock();
+    this.ownsExecutor = s.executor() == null;
+    this.executor = s.executor() != null ? s.executor() : Executors.newCachedThreadPool(daemonThreads("maas-async-"));
+    this.defaultPrincipal = s.defaultPrincipal();
+    this.ticker = s.ticker();
+    this.defaultBatching = s.defaultBatching();
+    this.batchingByModel = Map.copyOf(s.batchingByModel());
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemonThreads("maas-timer-"));
+    t.setRemoveOnCancelPolicy(true);
+    this.timers = t;
+    this.catalog = new Catalog(store, s.refreshInterval(), this.executor);
+    this.manager = new ModelManager(store, runtime, catalog::manifest, this::policyFor, ticker, timers,
+        s.schedulerThreads() != null ? s.schedulerThreads() : daemonThreads("maas-batcher-"));
     LOG.info("model service started: store {}, runtime {}", store.describe(), runtime.name());
+  }
+
+  /** The builder's per-model policy, else the manifest's, else the builder's default. */
+  private BatchingPolicy policyFor(Manifest m) {
+    BatchingPolicy p = batchingByModel.get(m.model());
+    if (p != null) {
+      return p;
+    }
+    return m.batching() != null ? m.batching() : defaultBatching;
   }
 
   // ------------------------------------------------------------------ publishing
@@ -121,7 +149,7 @@ public final class DefaultModelService implements ModelService {
     long next = store.versions(name).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
     for (int attempt = 0; attempt < 10_000; attempt++, next++) {
       Manifest m = new Manifest(Manifest.SCHEMA_VERSION, name, next, clock.instant(), who.name(),
-          runtime.name(), blobs, signature, options.labels());
+          runtime.name(), blobs, signature, options.labels(), options.batching().orElse(null));
       if (store.createManifest(name, next, Json.write(m))) {
         ModelVersion v = new ModelVersion(name, next);
         catalog.invalidate(name);
@@ -239,45 +267,104 @@ public final class DefaultModelService implements ModelService {
 
   @Override
   public InferenceResult predict(ModelRef ref, InferenceRequest request, CallOptions options) {
-    long deadline = options.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
-    return run(ref, request, deadline);
-  }
-
-  private InferenceResult run(ModelRef ref, InferenceRequest request, long deadlineNanos) {
     checkOpen();
-    ModelVersion v = catalog.resolve(ref);
-    LoadedVersion lv = manager.acquire(v);
-    try {
-      if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0) {
-        throw new DeadlineExceededException("deadline passed before " + v + " could run");
+    long now = ticker.read();
+    for (int attempt = 0; ; attempt++) {
+      ModelVersion v = catalog.resolve(ref);
+      LoadedVersion lv = manager.get(v);
+      long deadline = deadline(options, lv, now);
+      try {
+        return lv.scheduler().call(request.inputs(), options.priority(), deadline);
+      } catch (ServiceClosedException e) {
+        if (!retryElsewhere(v, lv, attempt)) {
+          throw e;
+        }
       }
-      Map<String, Tensor> outputs = lv.model().run(request.inputs());
-      return new InferenceResult(v, outputs);
-    } catch (MaasException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new InferenceException(v + " failed: " + e.getMessage(), e);
-    } finally {
-      lv.release();
     }
   }
 
   @Override
   public CompletableFuture<InferenceResult> predictAsync(ModelRef ref, InferenceRequest request, CallOptions options) {
-    long deadline = options.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
-    CompletableFuture<InferenceResult> f = new CompletableFuture<>();
+    long now = ticker.read();
+    CompletableFuture<InferenceResult> result = new CompletableFuture<>();
     try {
-      executor.execute(() -> {
-        try {
-          f.complete(run(ref, request, deadline));
-        } catch (Throwable t) {
-          f.completeExceptionally(t);
+      checkOpen();
+      ModelVersion v = catalog.resolve(ref);
+      LoadedVersion lv = manager.get(v);
+      if (!lv.scheduler().batching()) {
+        // Batching off: a caller-runs call on one of our threads.
+        executor.execute(() -> {
+          try {
+            result.complete(predict(ref, request, options));
+          } catch (Throwable t) {
+            result.completeExceptionally(t);
+          }
+        });
+        return result;
+      }
+      CompletableFuture<InferenceResult> f = lv.scheduler().submit(request.inputs(), options.priority(),
+          deadline(options, lv, now));
+      // Cancelling the caller's future cancels the queued request.
+      result.whenComplete((r, e) -> {
+        if (e instanceof java.util.concurrent.CancellationException) {
+          f.cancel(true);
+        }
+      });
+      f.whenComplete((r, e) -> {
+        if (e == null) {
+          result.complete(r);
+        } else if (e instanceof ServiceClosedException && lv.scheduler().accepting() == false && !isClosed()) {
+          // Routed to a version retired meanwhile: route again.
+          manager.forget(v, lv);
+          predictAsync(ref, request, options).whenComplete((r2, e2) -> {
+            if (e2 == null) {
+              result.complete(r2);
+            } else {
+              result.completeExceptionally(unwrapCompletion(e2));
+            }
+          });
+        } else {
+          result.completeExceptionally(unwrapCompletion(e));
         }
       });
     } catch (RejectedExecutionException e) {
-      f.completeExceptionally(new ServiceClosedException("model service is closed", e));
+      result.completeExceptionally(new ServiceClosedException("model service is closed", e));
+    } catch (Throwable t) {
+      result.completeExceptionally(t);
     }
-    return f;
+    return result;
+  }
+
+  private static Throwable unwrapCompletion(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  private long deadline(CallOptions options, LoadedVersion lv, long now) {
+    Duration timeout = options.timeout().orElse(lv.scheduler().policy().defaultTimeout());
+    return timeout == null ? Long.MAX_VALUE : now + timeout.toNanos();
+  }
+
+  private boolean retryElsewhere(ModelVersion v, LoadedVersion lv, int attempt) {
+    if (isClosed() || lv.scheduler().accepting() || attempt >= 3) {
+      return false;
+    }
+    manager.forget(v, lv);
+    return true;
+  }
+
+  private boolean isClosed() {
+    return state.get() != State.RUNNING;
+  }
+
+  @Override
+  public List<SchedulerStats> stats() {
+    List<SchedulerStats> out = new ArrayList<>();
+    for (LoadedVersion lv : manager.loadedVersions()) {
+      out.add(lv.stats());
+    }
+    out.sort(java.util.Comparator.comparing((SchedulerStats st) -> st.version().model())
+        .thenComparingLong(st -> st.version().version()));
+    return out;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -288,6 +375,7 @@ public final class DefaultModelService implements ModelService {
       return;
     }
     manager.close(CLOSE_WAIT_MILLIS);
+    timers.shutdownNow();
     if (ownsExecutor) {
       executor.shutdown();
       try {

@@ -37,6 +37,8 @@ public final class Json {
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(MapperFeature.AUTO_DETECT_IS_GETTERS)
+      // Absent optional parts (batching defaults, an undeclared shape) are left out, not written as null.
+      .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
       .build();
 
   private Json() {}
@@ -67,6 +69,9 @@ public final class Json {
     } catch (IOException | RuntimeException e) {
       throw new IntegrityException("manifest of " + expected + " is not valid: " + rootMessage(e), e);
     }
+    if (m == null) {
+      throw new IntegrityException("manifest of " + expected + " is not valid: the document is null");
+    }
     if (m.schemaVersion() > Manifest.SCHEMA_VERSION) {
       throw new ModelLoadException("manifest of " + expected + " has schema version " + m.schemaVersion()
           + ", newer than this maas reads (" + Manifest.SCHEMA_VERSION + "): upgrade maas");
@@ -84,6 +89,9 @@ public final class Json {
       a = MAPPER.readValue(json, Alias.class);
     } catch (IOException | RuntimeException e) {
       throw new IntegrityException("alias record " + model + "@" + alias + " is not valid: " + rootMessage(e), e);
+    }
+    if (a == null) {
+      throw new IntegrityException("alias record " + model + "@" + alias + " is not valid: the document is null");
     }
     if (!model.equals(a.model()) || !alias.equals(a.name())) {
       throw new IntegrityException("alias record stored as " + model + "@" + alias + " describes " + a.model() + "@" + a.name());
@@ -123,6 +131,22 @@ public final class Json {
           return Instant.parse(p.getValueAsString());
         } catch (DateTimeParseException | NullPointerException e) {
           throw c.weirdStringException(p.getText(), Instant.class, "not an ISO-8601 instant");
+        }
+      }
+    });
+    m.addSerializer(java.time.Duration.class, new JsonSerializer<java.time.Duration>() {
+      @Override
+      public void serialize(java.time.Duration v, JsonGenerator g, SerializerProvider p) throws IOException {
+        g.writeString(v.toString());
+      }
+    });
+    m.addDeserializer(java.time.Duration.class, new JsonDeserializer<java.time.Duration>() {
+      @Override
+      public java.time.Duration deserialize(JsonParser p, DeserializationContext c) throws IOException {
+        try {
+          return java.time.Duration.parse(p.getValueAsString());
+        } catch (DateTimeParseException | NullPointerException e) {
+          throw c.weirdStringException(p.getText(), java.time.Duration.class, "not an ISO-8601 duration");
         }
       }
     });

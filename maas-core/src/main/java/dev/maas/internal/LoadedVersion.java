@@ -1,25 +1,28 @@
 package dev.maas.internal;
 
-import dev.maas.spi.InFlightGuard;
+import dev.maas.batch.SchedulerStats;
 import dev.maas.spi.LoadedModel;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A version loaded into the runtime, leased per call: {@link #tryAcquire()} before a run, {@link
- * #release()} after; {@link #retire()} stops new leases and closes the model when the last is
- * returned, so the runtime never sees close during run.
+ * A version loaded into the runtime with its scheduler. Retiring it stops new calls, lets the
+ * queued and running ones finish, then closes the model: the runtime never sees close during run.
  */
 final class LoadedVersion {
   private final ModelVersion version;
   private final Manifest manifest;
   private final LoadedModel model;
-  private final InFlightGuard leases = new InFlightGuard();
+  private final Scheduler scheduler;
+  private final CountDownLatch closed = new CountDownLatch(1);
 
-  LoadedVersion(ModelVersion version, Manifest manifest, LoadedModel model) {
+  LoadedVersion(ModelVersion version, Manifest manifest, LoadedModel model, Scheduler scheduler) {
     this.version = version;
     this.manifest = manifest;
     this.model = model;
+    this.scheduler = scheduler;
   }
 
   ModelVersion version() {
@@ -34,20 +37,33 @@ final class LoadedVersion {
     return model;
   }
 
-  boolean tryAcquire() {
-    return leases.tryEnter();
+  Scheduler scheduler() {
+    return scheduler;
   }
 
-  void release() {
-    leases.exit();
+  SchedulerStats stats() {
+    return scheduler.stats();
   }
 
-  /** Stops new leases; the model is closed once the last lease is returned. */
+  /** Stops new calls; the model is closed once the queued and running ones are done. */
   void retire() {
-    leases.close(model::close);
+    scheduler.retire(this::closeModel);
+  }
+
+  /** Stops new calls and fails the queued ones; the model is closed once the running ones are done. */
+  void shutdown() {
+    scheduler.shutdown(this::closeModel);
+  }
+
+  private void closeModel() {
+    try {
+      model.close();
+    } finally {
+      closed.countDown();
+    }
   }
 
   boolean awaitClosed(long millis) throws InterruptedException {
-    return leases.awaitIdle(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return closed.await(millis, TimeUnit.MILLISECONDS);
   }
 }

@@ -24,6 +24,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.Ticker;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,21 +43,30 @@ final class ModelManager {
   private final ModelStore store;
   private final Runtime runtime;
   private final Function<ModelVersion, Manifest> manifests;
+  private final Function<Manifest, BatchingPolicy> policies;
+  private final Ticker ticker;
+  private final ScheduledExecutorService timers;
+  private final ThreadFactory threads;
   private final ConcurrentHashMap<ModelVersion, CompletableFuture<LoadedVersion>> loaded = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  ModelManager(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests) {
+  ModelManager(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
+      Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers, ThreadFactory threads) {
     this.store = store;
     this.runtime = runtime;
     this.manifests = manifests;
+    this.policies = policies;
+    this.ticker = ticker;
+    this.timers = timers;
+    this.threads = threads;
   }
 
   /**
-   * A leased, loaded version; the caller must {@link LoadedVersion#release()} it.
+   * The loaded version, loading it on first use.
    *
    * @throws ServiceClosedException if the manager is closed
    */
-  LoadedVersion acquire(ModelVersion v) {
+  LoadedVersion get(ModelVersion v) {
     for (int attempt = 0; ; attempt++) {
       if (closed) {
         throw new ServiceClosedException("model service is closed");
@@ -73,10 +86,10 @@ final class ModelManager {
       } catch (CompletionException e) {
         throw e.getCause() instanceof MaasException ? (MaasException) e.getCause() : e;
       }
-      if (lv.tryAcquire()) {
+      if (lv.scheduler().accepting()) {
         return lv;
       }
-      // Retired between lookup and lease (undeploy or close): drop it and look again.
+      // Retired between lookup and use (undeploy or close): drop it and look again.
       loaded.remove(v, f);
       if (attempt >= 3) {
         throw new ServiceClosedException(v + " was retired while the call was routed to it");
@@ -84,12 +97,31 @@ final class ModelManager {
     }
   }
 
+  /** Forgets a version whose scheduler stopped taking calls, so the next call loads it afresh. */
+  void forget(ModelVersion v, LoadedVersion lv) {
+    CompletableFuture<LoadedVersion> f = loaded.get(v);
+    if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == lv) {
+      loaded.remove(v, f);
+    }
+  }
+
+  /** Every version loaded now. */
+  List<LoadedVersion> loadedVersions() {
+    List<LoadedVersion> out = new ArrayList<>();
+    for (CompletableFuture<LoadedVersion> f : loaded.values()) {
+      if (f.isDone() && !f.isCompletedExceptionally()) {
+        out.add(f.join());
+      }
+    }
+    return out;
+  }
+
   private void loadInto(ModelVersion v, CompletableFuture<LoadedVersion> target) {
     try {
       LoadedVersion lv = load(v);
       target.complete(lv);
       if (closed) {
-        lv.retire();
+        lv.shutdown();
       }
     } catch (Throwable t) {
       // A failed load is not cached: the next call tries again.
@@ -112,8 +144,16 @@ final class ModelManager {
     } catch (RuntimeException e) {
       throw new ModelLoadException("cannot load " + v + ": " + e.getMessage(), e);
     }
-    LOG.info("loaded {} ({} bytes) in {} ms", v, blob.size(), (System.nanoTime() - start) / 1_000_000);
-    return new LoadedVersion(v, m, model);
+    Scheduler scheduler;
+    try {
+      scheduler = new Scheduler(v, model, policies.apply(m), ticker, timers, threads);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    LOG.info("loaded {} ({} bytes) in {} ms, batching {}", v, blob.size(), (System.nanoTime() - start) / 1_000_000,
+        scheduler.batching() ? "up to " + scheduler.policy().maxBatchSize() + " rows" : "off");
+    return new LoadedVersion(v, m, model, scheduler);
   }
 
   /** The blob as a source the runtime can load, after its digest and size were checked. */
@@ -163,7 +203,7 @@ final class ModelManager {
     }
   }
 
-  /** Retires everything and waits up to {@code millis} for calls in flight to return. */
+  /** Fails what is queued everywhere and waits up to {@code millis} for running calls to return. */
   void close(long millis) {
     closed = true;
     List<LoadedVersion> retiring = new ArrayList<>();
@@ -174,10 +214,10 @@ final class ModelManager {
       }
       if (f.isDone() && !f.isCompletedExceptionally()) {
         LoadedVersion lv = f.join();
-        lv.retire();
+        lv.shutdown();
         retiring.add(lv);
       } else {
-        f.thenAccept(LoadedVersion::retire);
+        f.thenAccept(LoadedVersion::shutdown);
       }
     }
     long deadline = System.nanoTime() + millis * 1_000_000;

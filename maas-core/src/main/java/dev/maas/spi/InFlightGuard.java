@@ -42,11 +42,17 @@ public final class InFlightGuard {
 
   /** Ends a use begun by a successful {@link #tryEnter()}. */
   public void exit() {
-    long s = state.addAndGet(-ONE);
-    if (s == CLOSED) {
-      fireIdle();
-    } else if (s < 0) {
-      throw new IllegalStateException("exit() without a matching tryEnter()");
+    for (;;) {
+      long s = state.get();
+      if (s < ONE) {
+        throw new IllegalStateException("exit() without a matching tryEnter()");
+      }
+      if (state.compareAndSet(s, s - ONE)) {
+        if (s - ONE == CLOSED) {
+          fireIdle();
+        }
+        return;
+      }
     }
   }
 

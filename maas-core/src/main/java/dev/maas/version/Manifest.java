@@ -1,6 +1,7 @@
 package dev.maas.version;
 
 import dev.maas.ModelSignature;
+import dev.maas.batch.BatchingPolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.Optional;
  * @param blobs the version's files
  * @param signature the model's inputs and outputs as read by the runtime at publish
  * @param labels user labels (copied, unmodifiable)
+ * @param batching the deployer's batching defaults for this version, or null (the service's
+ *     builder settings take precedence)
  */
 public record Manifest(
     int schemaVersion,
@@ -31,7 +34,8 @@ public record Manifest(
     String runtime,
     List<BlobRef> blobs,
     ModelSignature signature,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    BatchingPolicy batching) {
 
   /** The manifest format this release writes and the newest it reads. */
   public static final int SCHEMA_VERSION = 1;
@@ -45,6 +49,12 @@ public record Manifest(
     createdBy = createdBy == null ? "anonymous" : createdBy;
     blobs = List.copyOf(blobs);
     labels = labels == null ? Map.of() : Map.copyOf(labels);
+  }
+
+  /** A manifest without batching defaults. */
+  public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
+      List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels) {
+    this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, null);
   }
 
   /** The version these coordinates name. */

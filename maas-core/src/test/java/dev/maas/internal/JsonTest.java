@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -84,7 +83,7 @@ class JsonTest {
     assertEquals(4, x.get("shape").get(1).asLong(), "a fixed dimension is its size");
     JsonNode mask = tree.get("signature").get("inputs").get(1);
     assertTrue(mask.get("shape").get(0).isNull(), "an unnamed dynamic dimension is null");
-    assertTrue(tree.get("signature").get("inputs").get(3).get("shape").isNull(), "unknown rank is a null shape");
+    assertFalse(tree.get("signature").get("inputs").get(3).has("shape"), "unknown rank: no shape");
   }
 
   @Test
@@ -148,8 +147,6 @@ class JsonTest {
   }
 
   @Test
-  @Disabled("bug: a document that is just 'null' makes readValue return null, and readManifest/readAlias then"
-      + " throw NullPointerException instead of IntegrityException")
   void nullDocumentIsAnIntegrityViolation() {
     assertThrows(IntegrityException.class, () -> Json.readManifest(utf8("null"), VERSION));
     assertThrows(IntegrityException.class, () -> Json.readAlias(utf8(" null "), "iris", "prod"));

@@ -1,0 +1,635 @@
+package dev.maas.internal;
+
+import dev.maas.DeadlineExceededException;
+import dev.maas.InferenceException;
+import dev.maas.InferenceResult;
+import dev.maas.InvalidInputException;
+import dev.maas.MaasException;
+import dev.maas.ModelSignature;
+import dev.maas.OverloadedException;
+import dev.maas.ServiceClosedException;
+import dev.maas.Tensor;
+import dev.maas.TensorSpec;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.LatencySummary;
+import dev.maas.batch.SchedulerStats;
+import dev.maas.batch.Ticker;
+import dev.maas.spi.LoadedModel;
+import dev.maas.version.ModelVersion;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The per-version scheduler every call goes through: a bounded priority queue that decides
+ * admission, batchers that form batches from it, and the runs.
+ *
+ * <p>Every request ends in exactly one terminal state — answered, failed, expired, cancelled or
+ * closed — decided by one compare-and-set on its state; the future completes once, from there.
+ * While any request is queued or running the version stays open; {@link #retire} lets the queue
+ * drain and then closes the model, {@link #shutdown} fails what is queued.
+ */
+final class Scheduler {
+  private static final int QUEUED = 0;
+  private static final int RUNNING = 1;
+  private static final int DONE = 2;
+
+  /** One call, from arrival to its terminal state. */
+  static final class Pending {
+    final Map<String, Tensor> inputs;
+    final int rows;
+    final int priority;
+    final long arrival;
+    final long deadline; // Long.MAX_VALUE when none
+    final Batches.ShapeKey key;
+    final CompletableFuture<InferenceResult> future = new CompletableFuture<>();
+    final AtomicInteger state = new AtomicInteger(QUEUED);
+    volatile ScheduledFuture<?> timer;
+
+    Pending(Map<String, Tensor> inputs, int rows, int priority, long arrival, long deadline, Batches.ShapeKey key) {
+      this.inputs = inputs;
+      this.rows = rows;
+      this.priority = priority;
+      this.arrival = arrival;
+      this.deadline = deadline;
+      this.key = key;
+    }
+  }
+
+  private final ModelVersion version;
+  private final LoadedModel model;
+  private final BatchingPolicy policy;
+  private final List<TensorSpec> inputSpecs;
+  private final boolean batching;
+  private final Ticker ticker;
+  private final ScheduledExecutorService timers;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  /** Queued requests by priority, highest first; FIFO within a priority. Guarded by lock. */
+  private final TreeMap<Integer, ArrayDeque<Pending>> queue = new TreeMap<>((a, b) -> Integer.compare(b, a));
+  private int queued; // guarded by lock
+  private volatile int queuedView; // read without the lock by the direct path
+  private boolean forming; // a batcher is forming a batch; guarded by lock
+  private boolean accepting = true; // guarded by lock
+  private volatile boolean acceptingView = true; // read without the lock by the direct path
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger(); // queued + running requests
+  private volatile Runnable onDrained;
+  private final List<Thread> workers = new ArrayList<>();
+
+  private final LongAdder completed = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder expired = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+  private final LongAdder batches = new LongAdder();
+  private final AtomicLongArray batchSizes;
+  private final Recorder waitRecorder = new Recorder(3);
+  private final Recorder runRecorder = new Recorder(3);
+  private final Histogram waitTotal = new Histogram(3);
+  private final Histogram runTotal = new Histogram(3);
+
+  Scheduler(ModelVersion version, LoadedModel model, BatchingPolicy policy, Ticker ticker,
+      ScheduledExecutorService timers, ThreadFactory threads) {
+    this.version = version;
+    this.model = model;
+    ModelSignature sig = model.signature();
+    this.inputSpecs = sig.inputs();
+    this.batching = policy.batching() && batchable(sig);
+    this.policy = batching ? policy : policy.withMaxBatchSize(1);
+    this.ticker = ticker;
+    this.timers = timers;
+    this.batchSizes = new AtomicLongArray(this.policy.maxBatchSize() + 1);
+    for (int i = 0; i < this.policy.instances(); i++) {
+      Thread t = threads.newThread(this::workerLoop);
+      t.setName("maas-" + version + "-" + i);
+      t.setDaemon(true);
+      workers.add(t);
+    }
+    workers.forEach(Thread::start);
+  }
+
+  /** Batching needs a dynamic first dimension on every input and output. */
+  static boolean batchable(ModelSignature sig) {
+    for (TensorSpec s : sig.inputs()) {
+      if (s.hasShape() && (s.shape().isEmpty() || s.shape().get(0).isFixed())) {
+        return false;
+      }
+    }
+    for (TensorSpec s : sig.outputs()) {
+      if (s.hasShape() && (s.shape().isEmpty() || s.shape().get(0).isFixed())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  BatchingPolicy policy() {
+    return policy;
+  }
+
+  boolean batching() {
+    return batching;
+  }
+
+  // ------------------------------------------------------------------ admission
+
+  /**
+   * Runs one call. With batching off, on the calling thread when an instance is free and nothing
+   * waits; otherwise through the queue.
+   */
+  InferenceResult call(Map<String, Tensor> inputs, int priority, long deadline) {
+    if (!batching && queuedView == 0 && acceptingView && tryTakeSlot()) {
+      return runDirect(inputs, deadline);
+    }
+    CompletableFuture<InferenceResult> f = submit(inputs, priority, deadline);
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw unwrap(e.getCause());
+    } catch (CancellationException e) {
+      throw new MaasException(dev.maas.ErrorCode.CANCELLED, "call to " + version + " was cancelled", false, e);
+    }
+  }
+
+  private InferenceResult runDirect(Map<String, Tensor> inputs, long deadline) {
+    inFlight.incrementAndGet();
+    long start = ticker.read();
+    try {
+      if (deadline != Long.MAX_VALUE && start - deadline >= 0) {
+        expired.increment();
+        throw new DeadlineExceededException("deadline passed before " + version + " could run");
+      }
+      Map<String, Tensor> out;
+      try {
+        out = model.run(inputs);
+      } catch (InvalidInputException | ServiceClosedException e) {
+        throw e;
+      } catch (MaasException e) {
+        failed.increment();
+        throw e;
+      } catch (RuntimeException e) {
+        failed.increment();
+        throw new InferenceException(version + " failed: " + e.getMessage(), e);
+      }
+      long end = ticker.read();
+      record(1, 0, end - start);
+      completed.increment();
+      return new InferenceResult(version, out);
+    } finally {
+      releaseSlot();
+      requestDone();
+    }
+  }
+
+  /**
+   * Queues a call; the future completes exactly once. Validation and admission failures complete it
+   * at once.
+   */
+  CompletableFuture<InferenceResult> submit(Map<String, Tensor> inputs, int priority, long deadline) {
+    Pending p;
+    try {
+      int rows = batching ? Batches.rows(inputs) : 1;
+      if (rows > policy.maxBatchSize()) {
+        throw new InvalidInputException("request has " + rows + " rows but " + version + " takes at most "
+            + policy.maxBatchSize() + " per batch (maxBatchSize); split it or submit it as a bulk job");
+      }
+      Batches.ShapeKey key = batching ? Batches.shapeKey(inputs, inputSpecs, policy) : null;
+      p = new Pending(inputs, rows, priority, ticker.read(), deadline, key);
+    } catch (MaasException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    lock.lock();
+    try {
+      if (!accepting) {
+        return CompletableFuture.failedFuture(new ServiceClosedException(version + " is closed"));
+      }
+      // The bounded queue decides admission, atomically with the enqueue.
+      if (queued >= policy.queueCapacity()) {
+        rejected.increment();
+        return CompletableFuture.failedFuture(new OverloadedException(
+            "queue of " + version + " is full (" + policy.queueCapacity() + " requests); retry later"));
+      }
+      queue.computeIfAbsent(priority, k -> new ArrayDeque<>()).addLast(p);
+      queued++;
+      queuedView = queued;
+      inFlight.incrementAndGet();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    // Removal on cancel: the caller's cancel(true) completes the future; take the request out.
+    p.future.whenComplete((r, e) -> {
+      if (e instanceof CancellationException && p.state.compareAndSet(QUEUED, DONE)) {
+        remove(p);
+        cancelled.increment();
+        finish(p);
+      }
+    });
+    if (deadline != Long.MAX_VALUE) {
+      long delay = deadline - ticker.read();
+      p.timer = timers.schedule(() -> expire(p), Math.max(0, delay), TimeUnit.NANOSECONDS);
+    }
+    return p.future;
+  }
+
+  private void expire(Pending p) {
+    if (p.state.compareAndSet(QUEUED, DONE)) {
+      remove(p);
+      expired.increment();
+      p.future.completeExceptionally(new DeadlineExceededException(
+          "deadline passed while queued for " + version + "; the request was not run"));
+      finish(p);
+    }
+  }
+
+  private void remove(Pending p) {
+    lock.lock();
+    try {
+      ArrayDeque<Pending> d = queue.get(p.priority);
+      if (d != null && d.remove(p)) {
+        queued--;
+        queuedView = queued;
+        if (d.isEmpty()) {
+          queue.remove(p.priority);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Called once per request, after its terminal state is set. */
+  private void finish(Pending p) {
+    ScheduledFuture<?> t = p.timer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    requestDone();
+  }
+
+  private void requestDone() {
+    if (inFlight.decrementAndGet() == 0) {
+      maybeDrained();
+    }
+  }
+
+  // ------------------------------------------------------------------ slots
+
+  private boolean tryTakeSlot() {
+    for (;;) {
+      int r = running.get();
+      if (r >= policy.instances()) {
+        return false;
+      }
+      if (running.compareAndSet(r, r + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private void releaseSlot() {
+    running.decrementAndGet();
+    if (queuedView > 0) {
+      lock.lock();
+      try {
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ batchers
+
+  private void workerLoop() {
+    try {
+      for (;;) {
+        List<Pending> batch = nextBatch();
+        if (batch == null) {
+          return;
+        }
+        try {
+          if (!batch.isEmpty()) {
+            runBatch(batch);
+          }
+        } finally {
+          releaseSlot();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Forms the next batch (one batcher at a time) and takes a run slot for it; null when the
+   * scheduler is closed and empty.
+   */
+  private List<Pending> nextBatch() throws InterruptedException {
+    lock.lock();
+    try {
+      // The slot is taken last, and only when there is work and no other batcher is forming.
+      while (forming || queued == 0 || !tryTakeSlot()) {
+        if (!accepting && queued == 0) {
+          return null;
+        }
+        changed.await();
+      }
+      forming = true;
+      try {
+        List<Pending> batch = new ArrayList<>();
+        Pending first = pollFirst();
+        batch.add(first);
+        int rows = first.rows;
+        long formBy = first.deadline;
+        if (batching) {
+          formBy = Math.min(formBy, first.arrival + policy.maxQueueDelay().toNanos());
+          for (;;) {
+            rows = takeCompatible(batch, rows, first.key);
+            formBy = Math.min(formBy, earliestDeadline(batch));
+            if (rows >= policy.maxBatchSize() || policy.preferredBatchSizes().contains(rows) || !accepting) {
+              break;
+            }
+            long wait = formBy - ticker.read();
+            if (wait <= 0) {
+              break;
+            }
+            changed.awaitNanos(wait);
+          }
+        }
+        return claim(batch);
+      } finally {
+        forming = false;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static long earliestDeadline(List<Pending> batch) {
+    long d = Long.MAX_VALUE;
+    for (Pending p : batch) {
+      d = Math.min(d, p.deadline);
+    }
+    return d;
+  }
+
+  /** The first live request by priority then arrival; caller holds the lock and knows one is queued. */
+  private Pending pollFirst() {
+    Map.Entry<Integer, ArrayDeque<Pending>> e = queue.firstEntry();
+    Pending p = e.getValue().pollFirst();
+    if (e.getValue().isEmpty()) {
+      queue.remove(e.getKey());
+    }
+    queued--;
+    queuedView = queued;
+    return p;
+  }
+
+  /** Moves compatible queued requests into the batch, by priority then arrival, up to the row limit. */
+  private int takeCompatible(List<Pending> batch, int rows, Batches.ShapeKey key) {
+    Iterator<Map.Entry<Integer, ArrayDeque<Pending>>> levels = queue.entrySet().iterator();
+    while (levels.hasNext() && rows < policy.maxBatchSize()) {
+      ArrayDeque<Pending> d = levels.next().getValue();
+      Iterator<Pending> it = d.iterator();
+      while (it.hasNext() && rows < policy.maxBatchSize()) {
+        Pending p = it.next();
+        if (rows + p.rows <= policy.maxBatchSize() && key.equals(p.key)) {
+          it.remove();
+          queued--;
+          batch.add(p);
+          rows += p.rows;
+        }
+      }
+      if (d.isEmpty()) {
+        levels.remove();
+      }
+    }
+    queuedView = queued;
+    return rows;
+  }
+
+  /** Claims each request for running; the ones cancelled or expired meanwhile drop out. */
+  private List<Pending> claim(List<Pending> batch) {
+    long now = ticker.read();
+    List<Pending> live = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      if (p.deadline != Long.MAX_VALUE && now - p.deadline >= 0) {
+        expire(p);
+      } else if (p.state.compareAndSet(QUEUED, RUNNING)) {
+        live.add(p);
+      }
+    }
+    return live;
+  }
+
+  private void runBatch(List<Pending> batch) {
+    long start = ticker.read();
+    int n = batch.size();
+    int[] rows = new int[n];
+    int total = 0;
+    List<Map<String, Tensor>> inputs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Pending p = batch.get(i);
+      rows[i] = p.rows;
+      total += p.rows;
+      inputs.add(p.inputs);
+      waitRecorder.recordValue(Math.max(0, start - p.arrival));
+    }
+    List<Map<String, Tensor>> outputs;
+    try {
+      if (n == 1) {
+        outputs = List.of(model.run(inputs.get(0)));
+      } else {
+        Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
+        outputs = Batches.split(out, inputs, rows, policy);
+      }
+    } catch (RuntimeException e) {
+      failAll(batch, e);
+      return;
+    }
+    long end = ticker.read();
+    record(total, -1, end - start);
+    for (int i = 0; i < n; i++) {
+      Pending p = batch.get(i);
+      if (p.state.compareAndSet(RUNNING, DONE)) {
+        completed.increment();
+        p.future.complete(new InferenceResult(version, outputs.get(i)));
+        finish(p);
+      }
+    }
+  }
+
+  private void failAll(List<Pending> batch, RuntimeException cause) {
+    for (Pending p : batch) {
+      if (p.state.compareAndSet(RUNNING, DONE)) {
+        MaasException e;
+        if (cause instanceof InferenceException || cause instanceof ServiceClosedException) {
+          e = (MaasException) cause;
+        } else {
+          e = new InferenceException(version + " failed on a batch of " + batch.size() + " requests: "
+              + cause.getMessage(), cause);
+        }
+        failed.increment();
+        p.future.completeExceptionally(e);
+        finish(p);
+      }
+    }
+  }
+
+  private void record(int rows, long waitNanos, long runNanos) {
+    if (rows < batchSizes.length()) {
+      batchSizes.incrementAndGet(rows);
+    }
+    batches.increment();
+    if (waitNanos >= 0) {
+      waitRecorder.recordValue(waitNanos);
+    }
+    runRecorder.recordValue(Math.max(0, runNanos));
+  }
+
+  // ------------------------------------------------------------------ lifecycle and stats
+
+  /** Requests queued or running. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Stops taking requests; queued ones still run. {@code onDrained} runs once, when the last one is
+   * done (at once if none is).
+   */
+  void retire(Runnable onDrained) {
+    this.onDrained = onDrained;
+    lock.lock();
+    try {
+      accepting = false;
+      acceptingView = false;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    maybeDrained();
+  }
+
+  /** Stops taking requests and fails every queued one with {@link ServiceClosedException}. */
+  void shutdown(Runnable onDrained) {
+    List<Pending> dropped = new ArrayList<>();
+    this.onDrained = onDrained;
+    lock.lock();
+    try {
+      accepting = false;
+      acceptingView = false;
+      for (ArrayDeque<Pending> d : queue.values()) {
+        dropped.addAll(d);
+      }
+      queue.clear();
+      queued = 0;
+      queuedView = 0;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Pending p : dropped) {
+      if (p.state.compareAndSet(QUEUED, DONE)) {
+        p.future.completeExceptionally(new ServiceClosedException("model service closed before " + version + " ran the request"));
+        finish(p);
+      }
+    }
+    maybeDrained();
+  }
+
+  private void maybeDrained() {
+    if (inFlight.get() != 0) {
+      return;
+    }
+    boolean closed;
+    lock.lock();
+    try {
+      closed = !accepting;
+    } finally {
+      lock.unlock();
+    }
+    if (closed) {
+      Runnable r = onDrained;
+      if (r != null) {
+        synchronized (this) {
+          r = onDrained;
+          onDrained = null;
+        }
+        if (r != null) {
+          r.run();
+        }
+      }
+    }
+  }
+
+  /** Whether the scheduler takes new requests. */
+  boolean accepting() {
+    lock.lock();
+    try {
+      return accepting;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  SchedulerStats stats() {
+    int depth;
+    lock.lock();
+    try {
+      depth = queued;
+    } finally {
+      lock.unlock();
+    }
+    long[] sizes = new long[batchSizes.length()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = batchSizes.get(i);
+    }
+    LatencySummary wait;
+    LatencySummary run;
+    synchronized (waitTotal) {
+      waitTotal.add(waitRecorder.getIntervalHistogram());
+      runTotal.add(runRecorder.getIntervalHistogram());
+      wait = summary(waitTotal);
+      run = summary(runTotal);
+    }
+    return new SchedulerStats(version, depth, running.get(), completed.sum(), rejected.sum(), expired.sum(),
+        failed.sum(), cancelled.sum(), batches.sum(), sizes, wait, run);
+  }
+
+  private static LatencySummary summary(Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return LatencySummary.EMPTY;
+    }
+    double ms = 1e6;
+    return new LatencySummary(h.getTotalCount(), h.getValueAtPercentile(50) / ms, h.getValueAtPercentile(90) / ms,
+        h.getValueAtPercentile(99) / ms, h.getMaxValue() / ms, h.getMean() / ms);
+  }
+
+  static RuntimeException unwrap(Throwable t) {
+    if (t instanceof RuntimeException) {
+      return (RuntimeException) t;
+    }
+    return new InferenceException(t.toString(), t);
+  }
+}
