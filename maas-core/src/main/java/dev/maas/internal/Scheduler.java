@@ -87,6 +87,7 @@ final class Scheduler {
   private int queued; // guarded by lock
   private volatile int queuedView; // read without the lock by the direct path
   private boolean forming; // a batcher is forming a batch; guarded by lock
+  private boolean blocked; // the last scan met a compatible request too big for the batch; guarded by lock
   private boolean accepting = true; // guarded by lock
   private volatile boolean acceptingView = true; // read without the lock by the direct path
   private final AtomicInteger running = new AtomicInteger();
@@ -365,7 +366,7 @@ final class Scheduler {
           for (;;) {
             rows = takeCompatible(batch, rows, first.key);
             formBy = Math.min(formBy, earliestDeadline(batch));
-            if (rows >= policy.maxBatchSize() || policy.preferredBatchSizes().contains(rows) || !accepting) {
+            if (rows >= policy.maxBatchSize() || blocked || policy.preferredBatchSizes().contains(rows) || !accepting) {
               break;
             }
             long wait = formBy - ticker.read();
@@ -405,20 +406,31 @@ final class Scheduler {
     return p;
   }
 
-  /** Moves compatible queued requests into the batch, by priority then arrival, up to the row limit. */
+  /**
+   * Moves compatible queued requests into the batch, by priority then arrival, up to the row limit.
+   * Requests of another shape are skipped (they lead a later batch); a compatible request that does
+   * not fit ends the scan, so nothing overtakes it.
+   */
   private int takeCompatible(List<Pending> batch, int rows, Batches.ShapeKey key) {
+    blocked = false;
     Iterator<Map.Entry<Integer, ArrayDeque<Pending>>> levels = queue.entrySet().iterator();
+    scan:
     while (levels.hasNext() && rows < policy.maxBatchSize()) {
       ArrayDeque<Pending> d = levels.next().getValue();
       Iterator<Pending> it = d.iterator();
       while (it.hasNext() && rows < policy.maxBatchSize()) {
         Pending p = it.next();
-        if (rows + p.rows <= policy.maxBatchSize() && key.equals(p.key)) {
-          it.remove();
-          queued--;
-          batch.add(p);
-          rows += p.rows;
+        if (!key.equals(p.key)) {
+          continue;
         }
+        if (rows + p.rows > policy.maxBatchSize()) {
+          blocked = true;
+          break scan;
+        }
+        it.remove();
+        queued--;
+        batch.add(p);
+        rows += p.rows;
       }
       if (d.isEmpty()) {
         levels.remove();

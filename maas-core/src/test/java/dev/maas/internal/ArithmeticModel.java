@@ -1,0 +1,86 @@
+package dev.maas.internal;
+
+import dev.maas.DType;
+import dev.maas.Dimension;
+import dev.maas.ModelSignature;
+import dev.maas.ServiceClosedException;
+import dev.maas.Tensor;
+import dev.maas.TensorSpec;
+import dev.maas.spi.LoadedModel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A model computed in Java for the scheduler's laws: input {@code x} float32 {@code [batch, width]}
+ * (width dynamic), output {@code y = x + 1} of the same shape. It records every batch it runs, can
+ * be held at a gate, and fails any batch holding {@link #POISON}.
+ */
+final class ArithmeticModel implements LoadedModel {
+  static final float POISON = -999f;
+
+  /** One run: the batch input and when it started. */
+  record Run(Tensor x, long startNanos) {}
+
+  final List<Run> runs = new CopyOnWriteArrayList<>();
+  final Semaphore gate = new Semaphore(Integer.MAX_VALUE);
+  final AtomicBoolean closed = new AtomicBoolean();
+  private final dev.maas.batch.Ticker ticker;
+
+  ArithmeticModel(dev.maas.batch.Ticker ticker) {
+    this.ticker = ticker;
+  }
+
+  /** Makes the next runs wait until {@link #open()}. */
+  void hold() {
+    gate.drainPermits();
+  }
+
+  void open() {
+    gate.release(Integer.MAX_VALUE / 2);
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return new ModelSignature(
+        List.of(new TensorSpec("x", DType.FLOAT32, List.of(Dimension.dynamic("batch"), Dimension.dynamic("width")))),
+        List.of(new TensorSpec("y", DType.FLOAT32, List.of(Dimension.dynamic("batch"), Dimension.dynamic("width")))));
+  }
+
+  @Override
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    if (closed.get()) {
+      throw new ServiceClosedException("closed");
+    }
+    signature().validate(inputs);
+    Tensor x = inputs.get("x");
+    runs.add(new Run(x, ticker.read()));
+    try {
+      gate.acquire();
+      gate.release();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    float[] v = x.toFloatArray();
+    for (int i = 0; i < v.length; i++) {
+      if (v[i] == POISON) {
+        throw new IllegalStateException("poison at " + i);
+      }
+      v[i] += 1;
+    }
+    return Map.of("y", Tensor.of(v, x.shape()));
+  }
+
+  @Override
+  public long footprintBytes() {
+    return 1;
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
+  }
+}
