@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.Job;
+import dev.maas.batch.JobOptions;
 import dev.maas.batch.SchedulerStats;
 import dev.maas.batch.Ticker;
 import java.util.ArrayList;
@@ -176,6 +178,22 @@ public interface ModelService extends AutoCloseable {
 
   /** Like {@link #predictAsync(ModelRef, InferenceRequest)} with a principal, timeout or priority. */
   CompletableFuture<InferenceResult> predictAsync(ModelRef ref, InferenceRequest request, CallOptions options);
+
+  /**
+   * Runs many inputs as a bulk job through the same scheduler as online calls, at a lower
+   * priority, delivering items in input order. The inputs are read lazily: a stream's iterator or a
+   * generator need not fit in memory. The version is resolved (and loaded) now, once.
+   *
+   * <pre>{@code
+   * Job job = maas.submitJob(ModelRef.parse("mlp@prod"), requests, JobOptions.defaults());
+   * job.results().forEachRemaining(item -> ...);   // in order; failed items carry their error
+   * }</pre>
+   *
+   * @throws ModelNotFoundException if the model does not exist
+   * @throws VersionNotFoundException if the version or alias does not exist
+   * @throws ModelLoadException if the version cannot be loaded
+   */
+  Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options);
 
   /**
    * A snapshot of the scheduler of every loaded version: queue depth, batch sizes, queue-wait and

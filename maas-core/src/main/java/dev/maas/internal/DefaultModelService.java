@@ -39,6 +39,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.Job;
+import dev.maas.batch.JobOptions;
 import dev.maas.batch.SchedulerStats;
 import dev.maas.batch.Ticker;
 import java.util.concurrent.TimeUnit;
@@ -355,6 +357,20 @@ public final class DefaultModelService implements ModelService {
   private boolean isClosed() {
     return state.get() != State.RUNNING;
   }
+
+  @Override
+  public Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options) {
+    checkOpen();
+    ModelVersion v = catalog.resolve(ref);
+    manager.get(v); // load now: a version that cannot load fails the submit, not every item
+    JobRunner job = new JobRunner(this, v, inputs, options);
+    Thread t = new Thread(job, "maas-job-" + v + "-" + JOB_IDS.incrementAndGet());
+    t.setDaemon(true);
+    t.start();
+    return job;
+  }
+
+  private static final AtomicInteger JOB_IDS = new AtomicInteger();
 
   @Override
   public List<SchedulerStats> stats() {

@@ -75,6 +75,7 @@ final class Scheduler {
   private final ModelVersion version;
   private final LoadedModel model;
   private final BatchingPolicy policy;
+  private final ModelSignature signature;
   private final List<TensorSpec> inputSpecs;
   private final boolean batching;
   private final Ticker ticker;
@@ -112,6 +113,7 @@ final class Scheduler {
     this.version = version;
     this.model = model;
     ModelSignature sig = model.signature();
+    this.signature = sig;
     this.inputSpecs = sig.inputs();
     this.batching = policy.batching() && batchable(sig);
     this.policy = batching ? policy : policy.withMaxBatchSize(1);
@@ -207,6 +209,8 @@ final class Scheduler {
   CompletableFuture<InferenceResult> submit(Map<String, Tensor> inputs, int priority, long deadline) {
     Pending p;
     try {
+      // Checked here, on the caller's thread: one bad request must never fail a whole batch.
+      signature.validate(inputs);
       int rows = batching ? Batches.rows(inputs) : 1;
       if (rows > policy.maxBatchSize()) {
         throw new InvalidInputException("request has " + rows + " rows but " + version + " takes at most "
