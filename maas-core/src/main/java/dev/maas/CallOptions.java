@@ -14,16 +14,18 @@ import java.util.Optional;
  * }</pre>
  */
 public final class CallOptions {
-  private static final CallOptions DEFAULTS = new CallOptions(null, null, 0);
+  private static final CallOptions DEFAULTS = new CallOptions(null, null, 0, null);
 
   private final Principal principal;
   private final Duration timeout;
   private final int priority;
+  private final String requestKey;
 
-  private CallOptions(Principal principal, Duration timeout, int priority) {
+  private CallOptions(Principal principal, Duration timeout, int priority, String requestKey) {
     this.principal = principal;
     this.timeout = timeout;
     this.priority = priority;
+    this.requestKey = requestKey;
   }
 
   /** No principal (the service's default applies), no timeout, priority 0. */
@@ -33,7 +35,7 @@ public final class CallOptions {
 
   /** These options with {@code principal} as the caller. */
   public CallOptions withPrincipal(Principal principal) {
-    return new CallOptions(Objects.requireNonNull(principal, "principal"), timeout, priority);
+    return new CallOptions(Objects.requireNonNull(principal, "principal"), timeout, priority, requestKey);
   }
 
   /**
@@ -45,12 +47,25 @@ public final class CallOptions {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
-    return new CallOptions(principal, timeout, priority);
+    return new CallOptions(principal, timeout, priority, requestKey);
+  }
+
+  /**
+   * These options with a request key (a user or session id): a weighted split sends every call with
+   * the same key to the same version while the split is unchanged.
+   */
+  public CallOptions withRequestKey(String key) {
+    return new CallOptions(principal, timeout, priority, Objects.requireNonNull(key, "key"));
+  }
+
+  /** The request key, if one was set. */
+  public Optional<String> requestKey() {
+    return Optional.ofNullable(requestKey);
   }
 
   /** These options with a priority: higher runs first when requests queue; 0 is normal. */
   public CallOptions withPriority(int priority) {
-    return new CallOptions(principal, timeout, priority);
+    return new CallOptions(principal, timeout, priority, requestKey);
   }
 
   /** The caller, if one was set. */

@@ -28,5 +28,7 @@ public enum ErrorCode {
   /** A bounded queue was full; the call was refused at once. */
   OVERLOADED,
   /** The call was cancelled by its caller. */
-  CANCELLED
+  CANCELLED,
+  /** Loading a version would exceed the memory budget and nothing can be evicted. */
+  CAPACITY
 }

@@ -1,5 +1,6 @@
 package dev.maas;
 
+import dev.maas.version.VersionResolver;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -9,17 +10,42 @@ import java.util.OptionalLong;
  * reads them: {@code "name"} (the latest version), {@code "name:7"} (exactly version 7) and {@code
  * "name@prod"} (whatever version the alias {@code prod} points at when the call is routed).
  *
- * <p>Immutable and thread-safe; {@link #toString()} gives back the parsable form.
+ * <p>{@link #routed(String, VersionResolver)} takes any {@link VersionResolver}: a weighted split
+ * between aliases, or a shadow. Immutable and thread-safe; {@link #toString()} gives back the
+ * parsable form of the three plain forms.
  */
 public final class ModelRef {
   private final String name;
   private final long version; // 0 when not exact
   private final String alias; // null when not an alias
+  private final VersionResolver resolver;
 
   private ModelRef(String name, long version, String alias) {
     this.name = Names.checkModelName(name);
     this.version = version;
     this.alias = alias;
+    this.resolver = version > 0 ? VersionResolver.exact(version)
+        : alias != null ? VersionResolver.alias(alias) : VersionResolver.latest();
+  }
+
+  private ModelRef(String name, VersionResolver resolver) {
+    this.name = Names.checkModelName(name);
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
+    this.version = resolver instanceof VersionResolver.Exact ? ((VersionResolver.Exact) resolver).version() : 0;
+    this.alias = resolver instanceof VersionResolver.Alias ? ((VersionResolver.Alias) resolver).name() : null;
+  }
+
+  /**
+   * Model {@code name}, routed by any resolver: a weighted split between aliases, a shadow, or one of
+   * the plain forms.
+   */
+  public static ModelRef routed(String name, VersionResolver resolver) {
+    return new ModelRef(name, resolver);
+  }
+
+  /** How this reference picks a version. */
+  public VersionResolver resolver() {
+    return resolver;
   }
 
   /**
@@ -85,9 +111,9 @@ public final class ModelRef {
     return Optional.ofNullable(alias);
   }
 
-  /** Whether this reference means "the latest version". */
+  /** Whether this reference means "the latest version" (and nothing more). */
   public boolean isLatest() {
-    return version == 0 && alias == null;
+    return resolver instanceof VersionResolver.Latest;
   }
 
   @Override
@@ -95,17 +121,20 @@ public final class ModelRef {
     return o instanceof ModelRef
         && ((ModelRef) o).name.equals(name)
         && ((ModelRef) o).version == version
-        && Objects.equals(((ModelRef) o).alias, alias);
+        && ((ModelRef) o).resolver.equals(resolver);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, version, alias);
+    return Objects.hash(name, resolver);
   }
 
   /** The parsable form: {@code name}, {@code name:7} or {@code name@prod}. */
   @Override
   public String toString() {
+    if (resolver instanceof VersionResolver.Split || resolver instanceof VersionResolver.Shadowed) {
+      return name + "[" + resolver + "]";
+    }
     return version > 0 ? name + ":" + version : alias != null ? name + "@" + alias : name;
   }
 }

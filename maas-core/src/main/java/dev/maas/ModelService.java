@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import dev.maas.batch.BatchingPolicy;
+import dev.maas.event.ModelEventListener;
+import dev.maas.version.ShadowStats;
+import dev.maas.version.VersionPolicy;
 import dev.maas.batch.Job;
 import dev.maas.batch.JobOptions;
 import dev.maas.batch.SchedulerStats;
@@ -117,6 +120,22 @@ public interface ModelService extends AutoCloseable {
    */
   Alias setAlias(String name, String alias, long version, CallOptions options);
 
+  /**
+   * Moves {@code alias} back one step: to the version it pointed at before its last move that was
+   * not itself rolled back, so repeated rollbacks walk back through the history. Recorded in the
+   * history as a rollback.
+   *
+   * @return the alias as it now stands
+   * @throws VersionNotFoundException if the alias does not exist
+   * @throws ConflictException if there is no earlier version
+   */
+  default Alias rollback(String name, String alias) {
+    return rollback(name, alias, CallOptions.defaults());
+  }
+
+  /** Like {@link #rollback(String, String)}, recording the principal of {@code options}. */
+  Alias rollback(String name, String alias, CallOptions options);
+
   // ------------------------------------------------------------------ reading the catalog
 
   /** The names of all models with at least one version, sorted. */
@@ -143,7 +162,10 @@ public interface ModelService extends AutoCloseable {
   /** One alias of a model, if it is set. */
   Optional<Alias> alias(String name, String alias);
 
-  /** Re-reads the catalog (versions and aliases) from the store now. */
+  /**
+   * Re-reads versions and aliases from the store now and waits (up to two minutes) until routing
+   * follows them: new targets loaded and warmed up, or failed (the old versions keep serving).
+   */
   void refresh();
 
   // ------------------------------------------------------------------ running
@@ -195,6 +217,9 @@ public interface ModelService extends AutoCloseable {
    */
   Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options);
 
+  /** Agreement and latency of every shadow version that received copies of calls. */
+  List<ShadowStats> shadowStats();
+
   /**
    * A snapshot of the scheduler of every loaded version: queue depth, batch sizes, queue-wait and
    * run-time percentiles, and counts of completed, rejected, expired, failed and cancelled requests.
@@ -224,8 +249,45 @@ public interface ModelService extends AutoCloseable {
     private final Map<String, BatchingPolicy> batchingByModel = new HashMap<>();
     private Ticker ticker = Ticker.systemTicker();
     private ThreadFactory schedulerThreads;
+    private long memoryBudget = Long.MAX_VALUE;
+    private VersionPolicy versionPolicy = VersionPolicy.onDemand();
+    private final Map<String, VersionPolicy> versionPolicies = new HashMap<>();
+    private final List<ModelEventListener> listeners = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * The most bytes loaded versions may hold together (each weighs at least its model files).
+     * Loading past it evicts idle, unpinned versions least recently used first; if that cannot make
+     * room the call fails with a retryable {@link CapacityException}. Unbounded by default.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("memory budget must be positive: " + bytes);
+      }
+      this.memoryBudget = bytes;
+      return this;
+    }
+
+    /** Which versions of every model stay loaded, unless set per model; {@link VersionPolicy#onDemand()} by default. */
+    public Builder versionPolicy(VersionPolicy policy) {
+      this.versionPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Which versions of one model stay loaded. */
+    public Builder versionPolicy(String model, VersionPolicy policy) {
+      versionPolicies.put(Names.checkModelName(model), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** Adds a listener for model events (published, routed, loaded, load failed, retired, evicted). */
+    public Builder eventListener(ModelEventListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
 
     /**
      * The batching policy of every model for which neither {@link #batching(String,
@@ -280,9 +342,9 @@ public interface ModelService extends AutoCloseable {
     }
 
     /**
-     * How long a cached view of a model's versions and aliases is trusted before it is re-read from
-     * the store in the background; 10 seconds by default. Bounds how late this service sees changes
-     * made by others sharing the store.
+     * How often the service polls the store for new versions and alias moves made by others
+     * sharing it (other processes, other instances); 10 seconds by default. A promotion made
+     * elsewhere is served here within one interval (plus the time to load the new version).
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -333,7 +395,8 @@ public interface ModelService extends AutoCloseable {
         ownsRuntime = true;
       }
       return new DefaultModelService(new DefaultModelService.Settings(store, rt, ownsRuntime, refreshInterval,
-          clock, executor, defaultPrincipal, batching, batchingByModel, ticker, schedulerThreads));
+          clock, executor, defaultPrincipal, batching, batchingByModel, ticker, schedulerThreads, memoryBudget,
+          versionPolicy, versionPolicies, listeners));
     }
 
     private static Runtime discoverRuntime() {

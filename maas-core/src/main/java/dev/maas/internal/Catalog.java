@@ -2,53 +2,57 @@ package dev.maas.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.maas.MaasException;
 import dev.maas.ModelNotFoundException;
-import dev.maas.ModelRef;
 import dev.maas.VersionNotFoundException;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.StoredDocument;
 import dev.maas.version.Alias;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The in-memory view of the store that routing reads: per model, its versions and where its
- * aliases point. Entries are refreshed in the background once older than the refresh interval (a
- * request never waits for the store on a warm entry) and dropped at once on local changes.
- * Manifests are immutable and cached separately.
+ * The in-memory view of the store: per model, its versions and where its aliases point, as last
+ * read. Models are read on first use and re-read by {@link #pollAll()} (on the refresh interval and
+ * on {@code refresh()}) or at once after a change made through this service; every difference is
+ * reported to the change listener, which routes and emits events. Manifests are immutable and
+ * cached separately.
  */
 final class Catalog {
-  /** One model's versions (ascending) and aliases (name to version). */
+  private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
+
+  /** One model's versions (ascending) and aliases (name to version), as read from the store. */
   record Entry(List<Long> versions, Map<String, Long> aliases) {
     long latest() {
       return versions.isEmpty() ? 0 : versions.get(versions.size() - 1);
     }
   }
 
-  private final ModelStore store;
-  private final LoadingCache<String, Entry> entries;
-  private final Cache<ModelVersion, Manifest> manifests;
-
-  Catalog(ModelStore store, Duration refreshInterval, Executor executor) {
-    this.store = store;
-    this.entries = Caffeine.newBuilder()
-        .refreshAfterWrite(refreshInterval)
-        .maximumSize(100_000)
-        .executor(executor)
-        .build(this::load);
-    this.manifests = Caffeine.newBuilder().maximumSize(10_000).build();
+  /** Told of every difference between two reads of a model (old is null on the first read). */
+  interface ChangeListener {
+    void changed(String model, Entry old, Entry now);
   }
 
-  private Entry load(String model) {
+  private final ModelStore store;
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Cache<ModelVersion, Manifest> manifests = Caffeine.newBuilder().maximumSize(10_000).build();
+  private volatile ChangeListener listener = (m, o, n) -> { };
+
+  Catalog(ModelStore store) {
+    this.store = store;
+  }
+
+  void listener(ChangeListener l) {
+    this.listener = l;
+  }
+
+  private Entry read(String model) {
     List<Long> versions = List.copyOf(store.versions(model));
     Map<String, Long> aliases = new TreeMap<>();
     for (String name : store.aliases(model)) {
@@ -62,65 +66,84 @@ final class Catalog {
     return doc.map(d -> Json.readAlias(d.content(), model, alias));
   }
 
+  /** The model as last read; read now if it never was. */
   Entry entry(String model) {
-    try {
-      return entries.get(model);
-    } catch (CompletionException e) {
-      throw unwrap(e);
+    Entry e = entries.get(model);
+    return e != null ? e : reload(model);
+  }
+
+  /** Reads the model from the store now and reports any difference. */
+  Entry reload(String model) {
+    Entry fresh = read(model);
+    Entry old = entries.put(model, fresh);
+    if (!fresh.equals(old)) {
+      listener.changed(model, old, fresh);
     }
+    return fresh;
   }
 
-  /** Forgets what is cached of {@code model}, so the next read goes to the store. */
-  void invalidate(String model) {
-    entries.invalidate(model);
-  }
-
-  /** Forgets everything cached (manifests stay: they never change). */
-  void invalidateAll() {
-    entries.invalidateAll();
+  /** Re-reads every model seen so far; a model that cannot be read keeps its last view. */
+  void pollAll() {
+    for (String model : List.copyOf(entries.keySet())) {
+      try {
+        reload(model);
+      } catch (RuntimeException e) {
+        LOG.warn("cannot refresh model '{}' from {}: {}", model, store.describe(), e.getMessage());
+      }
+    }
   }
 
   /**
-   * The version {@code ref} routes to now.
+   * What the store says {@code slot} (an alias, or {@link Router#LATEST}) points at: 0 if the model
+   * or alias does not exist.
+   */
+  long desired(Entry e, String slot) {
+    if (Router.LATEST.equals(slot)) {
+      return e.latest();
+    }
+    Long v = e.aliases().get(slot);
+    return v == null ? 0 : v;
+  }
+
+  /**
+   * The version a slot points at in the store, reading the model again if the cached view does not
+   * have it.
    *
    * @throws ModelNotFoundException if the model has no versions
-   * @throws VersionNotFoundException if the version or alias does not exist
+   * @throws VersionNotFoundException if the alias does not exist
    */
-  ModelVersion resolve(ModelRef ref) {
-    String model = ref.name();
+  ModelVersion requireSlot(String model, String slot) {
     Entry e = entry(model);
-    if (ref.isLatest()) {
-      if (e.versions().isEmpty()) {
-        e = reload(model);
-        if (e.versions().isEmpty()) {
-          throw modelNotFound(model);
-        }
-      }
-      return new ModelVersion(model, e.latest());
-    }
-    if (ref.version().isPresent()) {
-      long v = ref.version().getAsLong();
-      if (!e.versions().contains(v)) {
-        e = reload(model);
-        if (!e.versions().contains(v)) {
-          throw e.versions().isEmpty()
-              ? modelNotFound(model)
-              : new VersionNotFoundException("model '" + model + "' has no version " + v
-                  + "; versions are " + summary(e.versions()));
-        }
-      }
-      return new ModelVersion(model, v);
-    }
-    String alias = ref.alias().orElseThrow();
-    Long v = e.aliases().get(alias);
-    if (v == null) {
+    long v = desired(e, slot);
+    if (v == 0) {
       e = reload(model);
-      v = e.aliases().get(alias);
-      if (v == null) {
+      v = desired(e, slot);
+    }
+    if (v == 0) {
+      if (e.versions().isEmpty()) {
+        throw modelNotFound(model);
+      }
+      throw new VersionNotFoundException("model '" + model + "' has no alias '" + slot + "'; aliases are "
+          + e.aliases().keySet());
+    }
+    return new ModelVersion(model, v);
+  }
+
+  /**
+   * An exact version, checked to exist.
+   *
+   * @throws ModelNotFoundException if the model has no versions
+   * @throws VersionNotFoundException if the version does not exist
+   */
+  ModelVersion requireVersion(String model, long v) {
+    Entry e = entry(model);
+    if (!e.versions().contains(v)) {
+      e = reload(model);
+      if (!e.versions().contains(v)) {
         throw e.versions().isEmpty()
             ? modelNotFound(model)
-            : new VersionNotFoundException("model '" + model + "' has no alias '" + alias
-                + "'; aliases are " + e.aliases().keySet());
+            : new VersionNotFoundException("model '" + model + "' has no version " + v
+                + "; versions are " + summary(e.versions()));
       }
     }
     return new ModelVersion(model, v);
@@ -147,12 +170,7 @@ final class Catalog {
     manifests.invalidate(v);
   }
 
-  private Entry reload(String model) {
-    entries.invalidate(model);
-    return entry(model);
-  }
-
-  private ModelNotFoundException modelNotFound(String model) {
+  ModelNotFoundException modelNotFound(String model) {
     return new ModelNotFoundException("no model '" + model + "' in " + store.describe());
   }
 
@@ -161,16 +179,5 @@ final class Catalog {
       return versions.toString();
     }
     return "[" + versions.get(0) + " .. " + versions.get(versions.size() - 1) + "] (" + versions.size() + " versions)";
-  }
-
-  private static RuntimeException unwrap(CompletionException e) {
-    Throwable c = e.getCause();
-    if (c instanceof MaasException) {
-      return (MaasException) c;
-    }
-    if (c instanceof RuntimeException) {
-      return (RuntimeException) c;
-    }
-    return e;
   }
 }

@@ -39,6 +39,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import dev.maas.batch.BatchingPolicy;
+import dev.maas.event.ModelEvent;
+import dev.maas.event.ModelEventListener;
+import dev.maas.version.ShadowStats;
+import dev.maas.version.VersionPolicy;
+import dev.maas.version.VersionResolver;
 import dev.maas.batch.Job;
 import dev.maas.batch.JobOptions;
 import dev.maas.batch.SchedulerStats;
@@ -58,6 +63,7 @@ public final class DefaultModelService implements ModelService {
   static final int MAX_ALIAS_HISTORY = 1000;
   private static final int MAX_CAS_ATTEMPTS = 100;
   private static final long CLOSE_WAIT_MILLIS = 30_000;
+  private static final long SWAP_WAIT_SECONDS = 120;
 
   private enum State { RUNNING, CLOSED }
 
@@ -74,6 +80,11 @@ public final class DefaultModelService implements ModelService {
   private final BatchingPolicy defaultBatching;
   private final Map<String, BatchingPolicy> batchingByModel;
   private final ScheduledExecutorService timers;
+  private final ScheduledExecutorService background;
+  private final Events events;
+  private final Router router;
+  private final Shadows shadows = new Shadows();
+  private final java.util.concurrent.ScheduledFuture<?> poller;
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
 
   /** Everything the builder collected; see {@link ModelService.Builder}. */
@@ -88,7 +99,11 @@ public final class DefaultModelService implements ModelService {
       BatchingPolicy defaultBatching,
       Map<String, BatchingPolicy> batchingByModel,
       Ticker ticker,
-      ThreadFactory schedulerThreads) {}
+      ThreadFactory schedulerThreads,
+      long memoryBudgetBytes,
+      VersionPolicy defaultVersionPolicy,
+      Map<String, VersionPolicy> versionPolicies,
+      List<ModelEventListener> listeners) {}
 
   /**
    * Creates the service; use {@link ModelService#builder()}.
@@ -109,10 +124,28 @@ public final class DefaultModelService implements ModelService {
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemonThreads("maas-timer-"));
     t.setRemoveOnCancelPolicy(true);
     this.timers = t;
-    this.catalog = new Catalog(store, s.refreshInterval(), this.executor);
-    this.manager = new ModelManager(store, runtime, catalog::manifest, this::policyFor, ticker, timers,
-        s.schedulerThreads() != null ? s.schedulerThreads() : daemonThreads("maas-batcher-"));
+    this.events = new Events(s.listeners());
+    ScheduledThreadPoolExecutor sw = new ScheduledThreadPoolExecutor(2, daemonThreads("maas-swap-"));
+    sw.setRemoveOnCancelPolicy(true);
+    this.background = sw;
+    this.catalog = new Catalog(store);
+    this.manager = new ModelManager(new ModelManager.Settings(store, runtime, catalog::manifest, this::policyFor,
+        ticker, timers, s.schedulerThreads() != null ? s.schedulerThreads() : daemonThreads("maas-batcher-"),
+        s.memoryBudgetBytes(), events, clock));
+    Map<String, VersionPolicy> vp = Map.copyOf(s.versionPolicies());
+    this.router = new Router(catalog, manager, events, background,
+        model -> vp.getOrDefault(model, s.defaultVersionPolicy()), clock);
+    long every = s.refreshInterval().toMillis();
+    this.poller = background.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
     LOG.info("model service started: store {}, runtime {}", store.describe(), runtime.name());
+  }
+
+  private void poll() {
+    try {
+      catalog.pollAll();
+    } catch (RuntimeException e) {
+      LOG.warn("polling {} failed: {}", store.describe(), e.toString());
+    }
   }
 
   /** The builder's per-model policy, else the manifest's, else the builder's default. */
@@ -154,7 +187,7 @@ public final class DefaultModelService implements ModelService {
           runtime.name(), blobs, signature, options.labels(), options.batching().orElse(null));
       if (store.createManifest(name, next, Json.write(m))) {
         ModelVersion v = new ModelVersion(name, next);
-        catalog.invalidate(name);
+        catalog.reload(name);
         AUDIT.info("deploy {} by {} (sha256 {}, {} bytes)", v, who.name(), sha256, size);
         options.alias().ifPresent(a -> setAlias(name, a, v.version(), CallOptions.defaults().withPrincipal(who)));
         return v;
@@ -177,14 +210,45 @@ public final class DefaultModelService implements ModelService {
           ? new ModelNotFoundException("no model '" + name + "' in " + store.describe())
           : new VersionNotFoundException("model '" + name + "' has no version " + version);
     }
-    catalog.invalidate(name);
+    catalog.reload(name); // retires the version and reroutes what pointed at it
     catalog.forgetManifest(v);
-    manager.retire(v);
+    if (manager.retire(v)) {
+      events.emit(new ModelEvent.VersionRetired(clock.instant(), v));
+    }
     AUDIT.info("undeploy {} by {}", v, defaultPrincipal.name());
   }
 
   @Override
   public Alias setAlias(String name, String alias, long version, CallOptions options) {
+    return moveAlias(name, alias, version, options, false);
+  }
+
+  @Override
+  public Alias rollback(String name, String alias, CallOptions options) {
+    checkOpen();
+    Alias a = catalog.readAlias(Names.checkModelName(name), Names.checkAliasName(alias)).orElseThrow(
+        () -> new VersionNotFoundException("model '" + name + "' has no alias '" + alias + "'"));
+    long target = a.rollbackTarget();
+    if (target == 0) {
+      throw new ConflictException("alias " + name + "@" + alias + " has no earlier version to roll back to");
+    }
+    return moveAlias(name, alias, target, options, true);
+  }
+
+  /** Waits (bounded) until routing through the alias has switched, so the caller sees the move. */
+  private void awaitSwap(String name, String alias) {
+    try {
+      router.pending(name, alias).get(SWAP_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      // The old version keeps serving; LoadFailed was emitted and the load is retried.
+    } catch (java.util.concurrent.TimeoutException e) {
+      LOG.info("{}@{} is still loading after {} s; the old version serves until it is ready", name, alias, SWAP_WAIT_SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Alias moveAlias(String name, String alias, long version, CallOptions options, boolean rollback) {
     checkOpen();
     Names.checkModelName(name);
     Names.checkAliasName(alias);
@@ -199,14 +263,15 @@ public final class DefaultModelService implements ModelService {
       Optional<StoredDocument> current = store.readAlias(name, alias);
       List<AliasChange> history = new ArrayList<>();
       current.ifPresent(d -> history.addAll(Json.readAlias(d.content(), name, alias).history()));
-      history.add(new AliasChange(version, clock.instant(), who));
+      history.add(new AliasChange(version, clock.instant(), who, rollback));
       if (history.size() > MAX_ALIAS_HISTORY) {
         history.subList(0, history.size() - MAX_ALIAS_HISTORY).clear();
       }
       Alias updated = new Alias(name, alias, version, history);
       if (store.writeAlias(name, alias, Json.write(updated), current.map(StoredDocument::etag).orElse(null))) {
-        catalog.invalidate(name);
-        AUDIT.info("alias {}@{} -> {} by {}", name, alias, version, who);
+        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, who, rollback ? " (rollback)" : "");
+        catalog.reload(name);
+        awaitSwap(name, alias);
         return updated;
       }
     }
@@ -237,7 +302,7 @@ public final class DefaultModelService implements ModelService {
   @Override
   public Manifest manifest(ModelRef ref) {
     checkOpen();
-    return catalog.manifest(catalog.resolve(ref));
+    return catalog.manifest(router.resolve(ref, null));
   }
 
   @Override
@@ -262,7 +327,14 @@ public final class DefaultModelService implements ModelService {
   @Override
   public void refresh() {
     checkOpen();
-    catalog.invalidateAll();
+    catalog.pollAll();
+    try {
+      router.allPending().get(SWAP_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // failed or slow loads leave the old versions serving; events and logs say why
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ------------------------------------------------------------------ running
@@ -271,12 +343,17 @@ public final class DefaultModelService implements ModelService {
   public InferenceResult predict(ModelRef ref, InferenceRequest request, CallOptions options) {
     checkOpen();
     long now = ticker.read();
+    String key = options.requestKey().orElse(null);
     for (int attempt = 0; ; attempt++) {
-      ModelVersion v = catalog.resolve(ref);
+      ModelVersion v = router.resolve(ref, key);
       LoadedVersion lv = manager.get(v);
       long deadline = deadline(options, lv, now);
       try {
-        return lv.scheduler().call(request.inputs(), options.priority(), deadline);
+        InferenceResult r = lv.scheduler().call(request.inputs(), options.priority(), deadline);
+        if (ref.resolver() instanceof VersionResolver.Shadowed) {
+          shadow(ref, (VersionResolver.Shadowed) ref.resolver(), request, key, r);
+        }
+        return r;
       } catch (ServiceClosedException e) {
         if (!retryElsewhere(v, lv, attempt)) {
           throw e;
@@ -291,9 +368,9 @@ public final class DefaultModelService implements ModelService {
     CompletableFuture<InferenceResult> result = new CompletableFuture<>();
     try {
       checkOpen();
-      ModelVersion v = catalog.resolve(ref);
+      ModelVersion v = router.resolve(ref, options.requestKey().orElse(null));
       LoadedVersion lv = manager.get(v);
-      if (!lv.scheduler().batching()) {
+      if (!lv.scheduler().batching() || ref.resolver() instanceof VersionResolver.Shadowed) {
         // Batching off: a caller-runs call on one of our threads.
         executor.execute(() -> {
           try {
@@ -361,7 +438,7 @@ public final class DefaultModelService implements ModelService {
   @Override
   public Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options) {
     checkOpen();
-    ModelVersion v = catalog.resolve(ref);
+    ModelVersion v = router.resolve(ref, null);
     manager.get(v); // load now: a version that cannot load fails the submit, not every item
     JobRunner job = new JobRunner(this, v, inputs, options);
     Thread t = new Thread(job, "maas-job-" + v + "-" + JOB_IDS.incrementAndGet());
@@ -371,6 +448,39 @@ public final class DefaultModelService implements ModelService {
   }
 
   private static final AtomicInteger JOB_IDS = new AtomicInteger();
+
+  /** Sends a copy to the shadow version off the caller's thread; its result is compared, then dropped. */
+  private void shadow(ModelRef ref, VersionResolver.Shadowed sh, InferenceRequest request, String key,
+      InferenceResult primary) {
+    ModelVersion sv;
+    try {
+      sv = router.resolve(ref.name(), sh.shadow(), key);
+    } catch (RuntimeException e) {
+      return; // no shadow version to compare with (an alias not set yet): nothing to record
+    }
+    if (sv.equals(primary.version())) {
+      return;
+    }
+    long start = ticker.read();
+    try {
+      executor.execute(() -> {
+        try {
+          InferenceResult copy = manager.get(sv).scheduler().call(request.inputs(), JobOptions.DEFAULT_PRIORITY,
+              Long.MAX_VALUE);
+          shadows.compared(sv, primary, copy, ticker.read() - start);
+        } catch (RuntimeException e) {
+          shadows.failed(sv);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  @Override
+  public List<ShadowStats> shadowStats() {
+    return shadows.stats();
+  }
 
   @Override
   public List<SchedulerStats> stats() {
@@ -390,8 +500,12 @@ public final class DefaultModelService implements ModelService {
     if (!state.compareAndSet(State.RUNNING, State.CLOSED)) {
       return;
     }
+    poller.cancel(false);
+    router.close();
+    background.shutdownNow();
     manager.close(CLOSE_WAIT_MILLIS);
     timers.shutdownNow();
+    events.close();
     if (ownsExecutor) {
       executor.shutdown();
       try {

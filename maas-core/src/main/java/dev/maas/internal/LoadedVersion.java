@@ -17,6 +17,8 @@ final class LoadedVersion {
   private final LoadedModel model;
   private final Scheduler scheduler;
   private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile long lastUsed;
+  private volatile long footprint;
 
   LoadedVersion(ModelVersion version, Manifest manifest, LoadedModel model, Scheduler scheduler) {
     this.version = version;
@@ -39,6 +41,24 @@ final class LoadedVersion {
 
   Scheduler scheduler() {
     return scheduler;
+  }
+
+  /** Records a use, for least-recently-used eviction (a plain volatile write: cheap on the hot path). */
+  void touch(long now) {
+    lastUsed = now;
+  }
+
+  long lastUsed() {
+    return lastUsed;
+  }
+
+  void footprint(long bytes) {
+    footprint = bytes;
+  }
+
+  /** The bytes this version is weighed at against the memory budget. */
+  long footprint() {
+    return footprint;
   }
 
   SchedulerStats stats() {

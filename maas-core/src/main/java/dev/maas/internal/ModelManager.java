@@ -1,10 +1,18 @@
 package dev.maas.internal;
 
+import dev.maas.CapacityException;
+import dev.maas.DType;
+import dev.maas.Dimension;
 import dev.maas.IntegrityException;
 import dev.maas.MaasException;
 import dev.maas.ModelLoadException;
 import dev.maas.ServiceClosedException;
 import dev.maas.StoreException;
+import dev.maas.Tensor;
+import dev.maas.TensorSpec;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.Ticker;
+import dev.maas.event.ModelEvent;
 import dev.maas.spi.LoadedModel;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.ModelStore;
@@ -18,53 +26,59 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import dev.maas.batch.BatchingPolicy;
-import dev.maas.batch.Ticker;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads versions on first use (one load per version however many callers ask at once), hands out
- * leases on them, and retires them. Every blob is verified against its manifest digest before the
- * runtime sees it.
+ * Loads versions (one load per version however many callers ask at once), verifies their blobs,
+ * warms them up, keeps them within the memory budget, and retires them.
+ *
+ * <p>The budget is enforced here rather than by a size-bounded cache because a load must be
+ * <i>refused</i> when only busy or pinned versions could make room, and a busy version must never
+ * be evicted; idle, unpinned versions go least-recently-used first.
  */
 final class ModelManager {
   private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
 
-  private final ModelStore store;
-  private final Runtime runtime;
-  private final Function<ModelVersion, Manifest> manifests;
-  private final Function<Manifest, BatchingPolicy> policies;
-  private final Ticker ticker;
-  private final ScheduledExecutorService timers;
-  private final ThreadFactory threads;
+  /** Where loads come from and what they are weighed against. */
+  record Settings(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
+      Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers,
+      ThreadFactory threads, long budgetBytes, Events events, Clock clock) {}
+
+  private final Settings s;
   private final ConcurrentHashMap<ModelVersion, CompletableFuture<LoadedVersion>> loaded = new ConcurrentHashMap<>();
+  private final Object budgetLock = new Object();
+  private long usedBytes; // guarded by budgetLock: footprints of loaded versions plus reservations
+  private volatile Predicate<ModelVersion> pinned = v -> false;
   private volatile boolean closed;
 
-  ModelManager(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
-      Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers, ThreadFactory threads) {
-    this.store = store;
-    this.runtime = runtime;
-    this.manifests = manifests;
-    this.policies = policies;
-    this.ticker = ticker;
-    this.timers = timers;
-    this.threads = threads;
+  ModelManager(Settings settings) {
+    this.s = settings;
+  }
+
+  void pinned(Predicate<ModelVersion> p) {
+    this.pinned = p;
   }
 
   /**
    * The loaded version, loading it on first use.
    *
    * @throws ServiceClosedException if the manager is closed
+   * @throws CapacityException if it does not fit the memory budget
    */
   LoadedVersion get(ModelVersion v) {
     for (int attempt = 0; ; attempt++) {
@@ -87,9 +101,10 @@ final class ModelManager {
         throw e.getCause() instanceof MaasException ? (MaasException) e.getCause() : e;
       }
       if (lv.scheduler().accepting()) {
+        lv.touch(s.ticker().read());
         return lv;
       }
-      // Retired between lookup and use (undeploy or close): drop it and look again.
+      // Retired between lookup and use (undeploy, eviction or close): drop it and look again.
       loaded.remove(v, f);
       if (attempt >= 3) {
         throw new ServiceClosedException(v + " was retired while the call was routed to it");
@@ -116,37 +131,104 @@ final class ModelManager {
     return out;
   }
 
-  private void loadInto(ModelVersion v, CompletableFuture<LoadedVersion> target) {
-    try {
-      LoadedVersion lv = load(v);
-      target.complete(lv);
-      if (closed) {
-        lv.shutdown();
-      }
-    } catch (Throwable t) {
-      // A failed load is not cached: the next call tries again.
-      loaded.remove(v, target);
-      target.completeExceptionally(t);
+  /** The bytes the loaded versions hold (and loads in progress have reserved). */
+  long usedBytes() {
+    synchronized (budgetLock) {
+      return usedBytes;
     }
   }
 
-  private LoadedVersion load(ModelVersion v) {
+  private void loadInto(ModelVersion v, CompletableFuture<LoadedVersion> target) {
+    long reserved = 0;
     long start = System.nanoTime();
-    Manifest m = manifests.apply(v);
+    try {
+      Manifest m = s.manifests().apply(v);
+      reserved = reserve(v, Math.max(1, m.totalBytes()));
+      LoadedVersion lv = load(v, m);
+      long actual = Math.max(reserved, lv.model().footprintBytes());
+      synchronized (budgetLock) {
+        usedBytes += actual - reserved;
+      }
+      lv.footprint(actual);
+      target.complete(lv);
+      s.events().emit(new ModelEvent.VersionLoaded(s.clock().instant(), v,
+          Duration.ofNanos(System.nanoTime() - start)));
+      if (closed) {
+        shutdown(lv);
+      }
+    } catch (Throwable t) {
+      if (reserved > 0) {
+        synchronized (budgetLock) {
+          usedBytes -= reserved;
+        }
+      }
+      // A failed load is not cached: the next call tries again.
+      loaded.remove(v, target);
+      target.completeExceptionally(t);
+      MaasException cause = t instanceof MaasException ? (MaasException) t
+          : new ModelLoadException("cannot load " + v + ": " + t, t);
+      LOG.warn("loading {} failed: {}", v, cause.getMessage());
+      s.events().emit(new ModelEvent.LoadFailed(s.clock().instant(), v, cause));
+    }
+  }
+
+  /**
+   * Reserves {@code bytes} of the budget, evicting idle unpinned versions least recently used first.
+   *
+   * @throws CapacityException if that cannot make room
+   */
+  private long reserve(ModelVersion v, long bytes) {
+    List<LoadedVersion> evicted = new ArrayList<>();
+    synchronized (budgetLock) {
+      while (usedBytes + bytes > s.budgetBytes()) {
+        LoadedVersion victim = null;
+        for (LoadedVersion lv : loadedVersions()) {
+          if (!pinned.test(lv.version()) && lv.scheduler().inFlight() == 0 && lv.scheduler().accepting()
+              && (victim == null || lv.lastUsed() < victim.lastUsed())) {
+            victim = lv;
+          }
+        }
+        if (victim == null) {
+          throw new CapacityException("cannot load " + v + " (" + bytes + " bytes): the memory budget of "
+              + s.budgetBytes() + " bytes is held by " + usedBytes + " bytes of busy or pinned versions");
+        }
+        loaded.remove(victim.version());
+        victim.retire();
+        usedBytes -= victim.footprint();
+        evicted.add(victim);
+      }
+      usedBytes += bytes;
+    }
+    for (LoadedVersion e : evicted) {
+      LOG.info("evicted idle {} ({} bytes) to load {}", e.version(), e.footprint(), v);
+      s.events().emit(new ModelEvent.VersionEvicted(s.clock().instant(), e.version(), e.footprint()));
+    }
+    return bytes;
+  }
+
+  private LoadedVersion load(ModelVersion v, Manifest m) {
+    long start = System.nanoTime();
     BlobRef blob = m.modelBlob().orElseThrow(
         () -> new ModelLoadException("manifest of " + v + " names no model blob"));
     ModelSource source = fetchVerified(v, blob);
     LoadedModel model;
     try {
-      model = runtime.load(source);
+      model = s.runtime().load(source);
     } catch (MaasException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new ModelLoadException("cannot load " + v + ": " + e.getMessage(), e);
     }
+    try {
+      warmUp(v, model);
+    } catch (RuntimeException e) {
+      // Inputs made up from the signature can be meaningless to the model (a shape tensor of
+      // zeros, a zero step): such a failure says nothing about the model, so it does not fail the load.
+      LOG.debug("generated warm-up of {} failed ({}); serving without warm-up", v, e.getMessage());
+    }
     Scheduler scheduler;
     try {
-      scheduler = new Scheduler(v, model, policies.apply(m), ticker, timers, threads);
+      scheduler = new Scheduler(v, model, s.policies().apply(m), s.ticker(), s.timers(), s.threads());
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -156,9 +238,34 @@ final class ModelManager {
     return new LoadedVersion(v, m, model, scheduler);
   }
 
+  /**
+   * Runs the model once before it takes traffic, on inputs generated from its signature (dynamic
+   * dimensions set to 1), so the first real call does not pay for lazy initialization.
+   */
+  static void warmUp(ModelVersion v, LoadedModel model) {
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (TensorSpec spec : model.signature().inputs()) {
+      if (!spec.hasShape()) {
+        LOG.debug("no warm-up for {}: input '{}' has no declared shape", v, spec.name());
+        return;
+      }
+      long[] shape = new long[spec.shape().size()];
+      for (int i = 0; i < shape.length; i++) {
+        Dimension d = spec.shape().get(i);
+        shape[i] = d.isFixed() ? d.size() : 1;
+      }
+      inputs.put(spec.name(), spec.dtype() == DType.STRING || Tensor.elementCount(shape) < 1 << 20
+          ? Tensor.zeros(spec.dtype(), shape) : null);
+      if (inputs.get(spec.name()) == null) {
+        return; // a huge fixed input: not worth a warm-up
+      }
+    }
+    model.run(inputs);
+  }
+
   /** The blob as a source the runtime can load, after its digest and size were checked. */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
-    Optional<Path> local = store.localBlobPath(blob.sha256());
+    Optional<Path> local = s.store().localBlobPath(blob.sha256());
     if (local.isPresent()) {
       String actual = Digests.sha256(local.get());
       checkDigest(v, blob, actual);
@@ -169,7 +276,7 @@ final class ModelManager {
     }
     MessageDigest md = Digests.sha256();
     ByteArrayOutputStream buf = new ByteArrayOutputStream((int) blob.size());
-    try (InputStream in = new DigestInputStream(store.openBlob(blob.sha256()), md)) {
+    try (InputStream in = new DigestInputStream(s.store().openBlob(blob.sha256()), md)) {
       in.transferTo(buf);
     } catch (IOException e) {
       throw new StoreException("cannot read blob " + blob.sha256() + " of " + v + ": " + e.getMessage(), e);
@@ -194,13 +301,28 @@ final class ModelManager {
     return f != null && f.isDone() && !f.isCompletedExceptionally();
   }
 
-  /** Stops routing new calls to the version; it is freed when its last call returns. */
-  void retire(ModelVersion v) {
+  /**
+   * Stops routing new calls to the version; it is freed when its queued and running calls are done.
+   *
+   * @return whether it was loaded (or loading)
+   */
+  boolean retire(ModelVersion v) {
     CompletableFuture<LoadedVersion> f = loaded.remove(v);
-    if (f != null) {
-      // A load still in progress is retired as soon as it completes.
-      f.thenAccept(LoadedVersion::retire);
+    if (f == null) {
+      return false;
     }
+    // A load still in progress is retired as soon as it completes.
+    f.thenAccept(lv -> {
+      lv.retire();
+      synchronized (budgetLock) {
+        usedBytes -= lv.footprint();
+      }
+    });
+    return true;
+  }
+
+  private void shutdown(LoadedVersion lv) {
+    lv.shutdown();
   }
 
   /** Fails what is queued everywhere and waits up to {@code millis} for running calls to return. */
@@ -214,10 +336,10 @@ final class ModelManager {
       }
       if (f.isDone() && !f.isCompletedExceptionally()) {
         LoadedVersion lv = f.join();
-        lv.shutdown();
+        shutdown(lv);
         retiring.add(lv);
       } else {
-        f.thenAccept(LoadedVersion::shutdown);
+        f.thenAccept(this::shutdown);
       }
     }
     long deadline = System.nanoTime() + millis * 1_000_000;

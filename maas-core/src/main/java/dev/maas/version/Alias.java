@@ -24,4 +24,24 @@ public record Alias(String model, String name, long version, List<AliasChange> h
   public long previousVersion() {
     return history.size() >= 2 ? history.get(history.size() - 2).version() : 0;
   }
+
+  /**
+   * Where a rollback goes: the version before the last move that has not been rolled back already,
+   * so repeated rollbacks walk back through the history. 0 if there is nothing to go back to.
+   */
+  public long rollbackTarget() {
+    java.util.ArrayDeque<Long> stack = new java.util.ArrayDeque<>();
+    for (AliasChange c : history) {
+      if (c.rollback() && stack.size() > 1) {
+        stack.pop();
+      } else if (!c.rollback()) {
+        stack.push(c.version());
+      }
+    }
+    if (stack.size() < 2) {
+      return 0;
+    }
+    stack.pop();
+    return stack.peek();
+  }
 }

@@ -159,9 +159,9 @@ class BulkJobTest {
    */
   @Test
   void onlineLatencyHoldsBesideABigJob() throws Exception {
-    // warm up
+    // warm up, then the median of three rounds: one round's p99 is at the mercy of a GC or a neighbour
     measureOnlineP99(Duration.ofMillis(500));
-    double alone = measureOnlineP99(Duration.ofSeconds(2));
+    double alone = medianOfThree(Duration.ofMillis(700));
     long[] next = {0};
     AtomicBoolean inOrder = new AtomicBoolean(true);
     Iterable<InferenceRequest> items = () -> IntStream.range(0, 100_000).mapToObj(BulkJobTest::item).iterator();
@@ -170,7 +170,8 @@ class BulkJobTest {
         inOrder.set(false);
       }
     }));
-    double beside = measureOnlineP99(Duration.ofSeconds(2));
+    double beside = medianOfThree(Duration.ofMillis(700));
+    assertTrue(job.progress().delivered() < 100_000, "the job must still run while the beside rounds are measured");
     JobProgress p = job.completion().get(150, TimeUnit.SECONDS);
     assertEquals(JobStatus.COMPLETED, job.status());
     assertEquals(100_000, p.delivered());
@@ -178,6 +179,12 @@ class BulkJobTest {
     assertTrue(inOrder.get(), "items out of order or failed");
     System.out.printf("online p99: %.2f ms alone, %.2f ms beside a 100k-item job%n", alone, beside);
     assertTrue(beside <= 2 * alone + 2.0, "online p99 " + beside + " ms beside the job vs " + alone + " ms alone");
+  }
+
+  private double medianOfThree(Duration d) throws Exception {
+    double[] r = {measureOnlineP99(d), measureOnlineP99(d), measureOnlineP99(d)};
+    Arrays.sort(r);
+    return r[1];
   }
 
   private double measureOnlineP99(Duration d) throws Exception {
