@@ -42,6 +42,7 @@ import dev.maas.batch.BatchingPolicy;
 import dev.maas.event.ModelEvent;
 import dev.maas.event.ModelEventListener;
 import dev.maas.version.ShadowStats;
+import dev.maas.version.TensorData;
 import dev.maas.version.VersionPolicy;
 import dev.maas.version.VersionResolver;
 import dev.maas.batch.Job;
@@ -179,12 +180,20 @@ public final class DefaultModelService implements ModelService {
     if (!store.hasBlob(sha256)) {
       store.putBlob(sha256, modelFile);
     }
+    Map<String, TensorData> warmup = null;
+    if (options.warmup().isPresent()) {
+      signature.validate(options.warmup().get().inputs()); // a sample that cannot run is refused now
+      warmup = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, dev.maas.Tensor> e : options.warmup().get().inputs().entrySet()) {
+        warmup.put(e.getKey(), TensorData.from(e.getValue()));
+      }
+    }
     String fileName = modelFile.getFileName().toString();
     List<BlobRef> blobs = List.of(new BlobRef(BlobRef.MODEL, fileName, sha256, size));
     long next = store.versions(name).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
     for (int attempt = 0; attempt < 10_000; attempt++, next++) {
       Manifest m = new Manifest(Manifest.SCHEMA_VERSION, name, next, clock.instant(), who.name(),
-          runtime.name(), blobs, signature, options.labels(), options.batching().orElse(null));
+          runtime.name(), blobs, signature, options.labels(), options.batching().orElse(null), warmup);
       if (store.createManifest(name, next, Json.write(m))) {
         ModelVersion v = new ModelVersion(name, next);
         catalog.reload(name);

@@ -219,12 +219,23 @@ final class ModelManager {
     } catch (RuntimeException e) {
       throw new ModelLoadException("cannot load " + v + ": " + e.getMessage(), e);
     }
-    try {
-      warmUp(v, model);
-    } catch (RuntimeException e) {
-      // Inputs made up from the signature can be meaningless to the model (a shape tensor of
-      // zeros, a zero step): such a failure says nothing about the model, so it does not fail the load.
-      LOG.debug("generated warm-up of {} failed ({}); serving without warm-up", v, e.getMessage());
+    if (!m.warmup().isEmpty()) {
+      try {
+        Map<String, Tensor> sample = new LinkedHashMap<>();
+        m.warmup().forEach((name, data) -> sample.put(name, data.toTensor()));
+        model.run(sample);
+      } catch (RuntimeException e) {
+        model.close();
+        throw new ModelLoadException("warm-up of " + v + " with its deployer's sample failed: " + e.getMessage(), e);
+      }
+    } else {
+      try {
+        warmUp(v, model);
+      } catch (RuntimeException e) {
+        // Inputs made up from the signature can be meaningless to the model (a shape tensor of
+        // zeros, a zero step): such a failure says nothing about the model, so it does not fail the load.
+        LOG.debug("generated warm-up of {} failed ({}); serving without warm-up", v, e.getMessage());
+      }
     }
     Scheduler scheduler;
     try {

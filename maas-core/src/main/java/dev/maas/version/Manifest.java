@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param labels user labels (copied, unmodifiable)
  * @param batching the deployer's batching defaults for this version, or null (the service's
  *     builder settings take precedence)
+ * @param warmup sample inputs run before the version takes traffic, or empty (then inputs are
+ *     generated from the signature)
  */
 public record Manifest(
     int schemaVersion,
@@ -35,7 +37,8 @@ public record Manifest(
     List<BlobRef> blobs,
     ModelSignature signature,
     Map<String, String> labels,
-    BatchingPolicy batching) {
+    BatchingPolicy batching,
+    Map<String, TensorData> warmup) {
 
   /** The manifest format this release writes and the newest it reads. */
   public static final int SCHEMA_VERSION = 1;
@@ -49,12 +52,19 @@ public record Manifest(
     createdBy = createdBy == null ? "anonymous" : createdBy;
     blobs = List.copyOf(blobs);
     labels = labels == null ? Map.of() : Map.copyOf(labels);
+    warmup = warmup == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(warmup));
+  }
+
+  /** A manifest without warm-up samples. */
+  public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
+      List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels, BatchingPolicy batching) {
+    this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, batching, null);
   }
 
   /** A manifest without batching defaults. */
   public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
       List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels) {
-    this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, null);
+    this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, null, null);
   }
 
   /** The version these coordinates name. */

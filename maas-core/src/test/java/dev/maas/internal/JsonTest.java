@@ -74,7 +74,7 @@ class JsonTest {
     Set<String> fields = new TreeSet<>();
     tree.fieldNames().forEachRemaining(fields::add);
     assertEquals(new TreeSet<>(List.of("schemaVersion", "model", "version", "createdAt", "createdBy", "runtime",
-        "blobs", "signature", "labels")), fields, "only the record's components, no derived getters");
+        "blobs", "signature", "labels", "warmup")), fields, "only the record's components, no derived getters");
     assertEquals(1, tree.get("schemaVersion").asInt());
     assertEquals("2026-01-02T03:04:05.123456789Z", tree.get("createdAt").asText());
     JsonNode x = tree.get("signature").get("inputs").get(0);

@@ -108,11 +108,11 @@ class LifecycleTest {
       pool.shutdown();
       assertTrue(byVersion.get(1L).get() > 0 && byVersion.get(2L).get() > 0, byVersion.toString());
       assertTrue(calls.get() > 100, "calls " + calls);
-      long moved = events.stream().filter(e -> e instanceof ModelEvent.AliasMoved && ((ModelEvent.AliasMoved) e).alias().equals("prod")).count();
-      assertTrue(moved >= 20, "alias moves seen: " + moved);
-      assertTrue(events.stream().anyMatch(e -> e instanceof ModelEvent.VersionRetired), "old versions are retired");
-      assertTrue(events.stream().anyMatch(e -> e instanceof ModelEvent.VersionPublished
-          && ((ModelEvent.VersionPublished) e).version().equals(v2)), "publishing v2 is an event");
+      long moved = awaitEvents(events, e -> e instanceof ModelEvent.AliasMoved && ((ModelEvent.AliasMoved) e).alias().equals("prod"), 20);
+      assertEquals(20, moved, "one AliasMoved per switch (the first call's routing is not a move)");
+      assertTrue(awaitEvents(events, e -> e instanceof ModelEvent.VersionRetired, 1) >= 1, "old versions are retired");
+      assertTrue(awaitEvents(events, e -> e instanceof ModelEvent.VersionPublished
+          && ((ModelEvent.VersionPublished) e).version().equals(v2), 1) == 1, "publishing v2 is an event");
       assertEquals(v1.model(), v2.model());
     }
   }
@@ -151,6 +151,7 @@ class LifecycleTest {
       }
       pool.shutdown();
       assertEquals(1, maas.predict(ModelRef.parse("m@prod"), REQ).version().version());
+      awaitEvents(events, e -> e instanceof ModelEvent.LoadFailed, 1);
       ModelEvent.LoadFailed failed = (ModelEvent.LoadFailed) events.stream()
           .filter(e -> e instanceof ModelEvent.LoadFailed).findFirst().orElseThrow();
       assertEquals(new ModelVersion("m", 2), failed.version());
@@ -261,7 +262,7 @@ class LifecycleTest {
           assertTrue(maas.stats().size() <= 2, "at most two loaded: " + maas.stats());
         }
       }
-      assertTrue(events.stream().anyMatch(e -> e instanceof ModelEvent.VersionEvicted));
+      assertTrue(awaitEvents(events, e -> e instanceof ModelEvent.VersionEvicted, 1) >= 1);
       // the least recently used went: c was just used, so it is loaded
       assertTrue(impl.isLoaded(new ModelVersion("c", 1)));
     }
@@ -346,6 +347,9 @@ class LifecycleTest {
         Thread.sleep(5);
       }
       assertTrue(impl.isLoaded(new ModelVersion("m", 1)), "latest(1) preloads the newest version");
+      while (events.stream().noneMatch(e -> e instanceof ModelEvent.VersionLoaded) && System.nanoTime() < until) {
+        Thread.sleep(5); // events arrive on their own thread
+      }
       assertTrue(events.stream().anyMatch(e -> e instanceof ModelEvent.VersionLoaded));
     }
   }
@@ -370,6 +374,30 @@ class LifecycleTest {
       assertTrue(end - settled < 4 * size / 1024 + 20_000,
           "RSS kept growing: " + settled + " kB -> " + end + " kB over 34 load/evict cycles of a " + size / 1024 + " kB model");
     }
+  }
+
+  @Test
+  void aDeployersWarmUpSampleIsStoredAndRunBeforeTraffic() throws Exception {
+    try (ModelService maas = builder("s").build()) {
+      ModelVersion v = maas.deploy("m", model(1), dev.maas.DeployOptions.defaults().withWarmup(REQ));
+      assertEquals(REQ.input("x"), maas.manifest(v.ref()).warmup().get("x").toTensor());
+      assertClose(expected(1), maas.predict(v.ref(), REQ).output("y").toFloatArray(), "after warm-up");
+      InferenceRequest wrong = InferenceRequest.of("x", Tensor.of(new float[3], 1, 3));
+      assertThrows(dev.maas.InvalidInputException.class,
+          () -> maas.deploy("m", model(2), dev.maas.DeployOptions.defaults().withWarmup(wrong)));
+      assertEquals(1, maas.versions("m").size(), "a refused deploy publishes nothing");
+    }
+  }
+
+  /** Events arrive on their own thread: wait (bounded) until {@code count} of them match. */
+  static long awaitEvents(List<ModelEvent> events, java.util.function.Predicate<ModelEvent> p, long count)
+      throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    long n;
+    while ((n = events.stream().filter(p).count()) < count && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    return n;
   }
 
   static long rssKb() throws Exception {
