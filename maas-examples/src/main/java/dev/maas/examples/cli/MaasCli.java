@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "maas 0.1.0-SNAPSHOT",
     description = "Models as a service, embedded in the JVM.",
-    subcommands = {DemoCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, QuickStartCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
 public final class MaasCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
