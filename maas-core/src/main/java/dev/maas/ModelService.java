@@ -156,6 +156,15 @@ public interface ModelService extends AutoCloseable {
    */
   Manifest manifest(ModelRef ref);
 
+  /**
+   * Checks the version {@code ref} resolves to without loading it: every blob's SHA-256 and size
+   * against the manifest.
+   *
+   * @return the verified manifest
+   * @throws IntegrityException naming the first mismatch
+   */
+  Manifest verify(ModelRef ref);
+
   /** The aliases of a model with their history, sorted by name. */
   List<Alias> aliases(String name);
 

@@ -315,6 +315,33 @@ public final class DefaultModelService implements ModelService {
   }
 
   @Override
+  public Manifest verify(ModelRef ref) {
+    checkOpen();
+    ModelVersion v = router.resolve(ref, null);
+    Manifest m = catalog.manifest(v);
+    for (BlobRef b : m.blobs()) {
+      java.security.MessageDigest md = Digests.sha256();
+      long size = 0;
+      byte[] buf = new byte[1 << 16];
+      try (java.io.InputStream in = store.openBlob(b.sha256())) {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          md.update(buf, 0, n);
+          size += n;
+        }
+      } catch (java.io.IOException e) {
+        throw new dev.maas.StoreException("cannot read blob " + b.sha256() + " of " + v + ": " + e.getMessage(), e);
+      }
+      String actual = Digests.hex(md.digest());
+      if (!actual.equals(b.sha256()) || size != b.size()) {
+        throw new dev.maas.IntegrityException("blob '" + b.fileName() + "' of " + v + " does not match its manifest: "
+            + "expected sha256 " + b.sha256() + " (" + b.size() + " bytes), found " + actual + " (" + size + " bytes)");
+      }
+    }
+    return m;
+  }
+
+  @Override
   public List<Alias> aliases(String name) {
     checkOpen();
     Names.checkModelName(name);

@@ -36,8 +36,6 @@ final class ConformanceCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "Bypass maas: run the tests on ONNX Runtime directly (the reference).")
   boolean raw;
 
-  @Option(names = "--verbose", description = "Print stack traces of errors.")
-  boolean verbose;
 
   @Override
   public Integer call() throws Exception {

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code maas demo}: the main example (semantic search with all-MiniLM-L6-v2) on a local filesystem store. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -13,15 +12,11 @@ import picocli.CommandLine.Option;
         "batched calls from many threads, a 20% canary, a move of prod under load, a rollback,",
         "and a table of throughput, latency and batch sizes; on a local filesystem store."})
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--store", defaultValue = "file:maas-store", paramLabel = "file:DIR",
-      description = "Where the example's store lives (default: ${DEFAULT-VALUE}).")
-  String store;
-
-  @Option(names = "--verbose", description = "Print stack traces of errors.")
-  boolean verbose;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    String store = Commands.global(spec).store;
     if (!store.startsWith("file:")) {
       throw new IllegalArgumentException("demo needs a local store: --store file:DIR");
     }

@@ -9,8 +9,10 @@ import picocli.CommandLine.ParseResult;
 final class ErrorHandler implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
-    ParseResult own = cl.getParseResult();
-    boolean verbose = own != null && own.hasMatchedOption("--verbose");
+    boolean verbose = false;
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      verbose |= p.hasMatchedOption("--verbose");
+    }
     cl.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     if (verbose) {
       e.printStackTrace(cl.getErr());
@@ -32,6 +34,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
       case INVALID_INPUT:
         return 5;
       case DEADLINE_EXCEEDED:
+      case OVERLOADED:
+      case CAPACITY:
         return 6;
       case STORE_UNAVAILABLE:
         return 7;

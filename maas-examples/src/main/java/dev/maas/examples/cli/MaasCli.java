@@ -16,9 +16,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "maas 0.1.0-SNAPSHOT",
     description = "Models as a service, embedded in the JVM.",
-    subcommands = {DemoCommand.class, QuickStartCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {Commands.Deploy.class, Commands.ListModels.class, Commands.Show.class, Commands.AliasCmd.class,
+        Commands.Rollback.class, Commands.Undeploy.class, Commands.Verify.class, Commands.Predict.class,
+        BenchCommand.class, ConformanceCommand.class, DemoCommand.class, QuickStartCommand.class,
+        CommandLine.HelpCommand.class})
 public final class MaasCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Mixin GlobalOptions global = new GlobalOptions();
 
   /** Used by picocli. */
   public MaasCli() {}
@@ -39,6 +44,12 @@ public final class MaasCli implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    // Usage errors exit 1 (picocli's default is 2, which maas documents as "not found").
+    CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+    cl.setParameterExceptionHandler((ex, a) -> {
+      usage.handleParseException(ex, a);
+      return 1;
+    });
     return cl.execute(args);
   }
 }

@@ -5,21 +5,16 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code maas quickstart}: the smallest example, on a generated model. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Run the quick start: deploy two versions of a generated MLP, route by version and alias, reject a bad request.")
 final class QuickStartCommand implements Callable<Integer> {
-  @Option(names = "--store", defaultValue = "file:maas-quickstart-store", paramLabel = "file:DIR",
-      description = "Where the example's store lives (default: ${DEFAULT-VALUE}).")
-  String store;
-
-  @Option(names = "--verbose", description = "Print stack traces of errors.")
-  boolean verbose;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    String store = Commands.global(spec).store;
     if (!store.startsWith("file:")) {
       throw new IllegalArgumentException("demo needs a local store: --store file:DIR");
     }
