@@ -40,8 +40,8 @@ final class Router {
   private final ScheduledExecutorService swapThreads;
   private final Function<String, VersionPolicy> policies;
   private final Clock clock;
-  /** Effective version per slot, per model. */
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Long>> effective = new ConcurrentHashMap<>();
+  /** Effective version per slot, per model (ModelVersion values: no allocation per call). */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, ModelVersion>> effective = new ConcurrentHashMap<>();
   /** Swaps in progress per model/slot, with the version they go to. */
   private final ConcurrentHashMap<String, Swap> swaps = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ModelVersion, Boolean> pinnedVersions = new ConcurrentHashMap<>();
@@ -110,15 +110,18 @@ final class Router {
   }
 
   private ModelVersion slot(String model, String slot) {
-    Map<String, Long> slots = effective.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
-    Long v = slots.get(slot);
+    ConcurrentHashMap<String, ModelVersion> slots = effective.get(model);
+    if (slots == null) {
+      slots = effective.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
+    }
+    ModelVersion v = slots.get(slot);
     if (v != null) {
-      return new ModelVersion(model, v);
+      return v;
     }
     // First call through this slot: nothing serves it yet, so the caller loads the store's choice.
     ModelVersion desired = catalog.requireSlot(model, slot);
-    slots.putIfAbsent(slot, desired.version());
-    return new ModelVersion(model, slots.get(slot));
+    slots.putIfAbsent(slot, desired);
+    return slots.get(slot);
   }
 
   // ------------------------------------------------------------------ reacting to the store
@@ -141,19 +144,19 @@ final class Router {
       }
     }
     updatePins(model, now);
-    Map<String, Long> slots = effective.get(model);
+    Map<String, ModelVersion> slots = effective.get(model);
     if (slots == null) {
       return;
     }
     for (String slot : Set.copyOf(slots.keySet())) {
       long desired = catalog.desired(now, slot);
-      Long current = slots.get(slot);
+      ModelVersion current = slots.get(slot);
       if (desired == 0) {
         slots.remove(slot); // alias deleted or model emptied: calls through it now fail clearly
         if (current != null) {
-          retireIfUnused(new ModelVersion(model, current));
+          retireIfUnused(current);
         }
-      } else if (current == null || current != desired) {
+      } else if (current == null || current.version() != desired) {
         swap(model, slot, desired);
       }
     }
@@ -218,14 +221,14 @@ final class Router {
         }, backoffMillis, TimeUnit.MILLISECONDS);
         return;
       }
-      Map<String, Long> slots = effective.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
-      Long from = slots.put(slot, to);
+      Map<String, ModelVersion> slots = effective.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
+      ModelVersion from = slots.put(slot, target);
       swaps.remove(model + "\u0000" + slot, swap);
-      if (from == null || from != to) {
+      if (from == null || from.version() != to) {
         LOG.info("{} of '{}' now routes to {} (was {})", slot, model, target, from);
-        events.emit(new ModelEvent.AliasMoved(clock.instant(), model, slot, from == null ? 0 : from, to));
+        events.emit(new ModelEvent.AliasMoved(clock.instant(), model, slot, from == null ? 0 : from.version(), to));
         if (from != null) {
-          retireIfUnused(new ModelVersion(model, from));
+          retireIfUnused(from);
         }
       }
       swap.done().complete(null);
@@ -234,8 +237,8 @@ final class Router {
 
   /** Retires a version that no slot routes to and the policy does not pin. */
   private void retireIfUnused(ModelVersion v) {
-    Map<String, Long> slots = effective.get(v.model());
-    if (slots != null && slots.containsValue(v.version())) {
+    Map<String, ModelVersion> slots = effective.get(v.model());
+    if (slots != null && slots.containsValue(v)) {
       return;
     }
     for (Swap s : swaps.values()) {
@@ -272,8 +275,8 @@ final class Router {
   }
 
   /** The slots and the versions they route to, for tests and diagnostics. */
-  Map<String, Long> routes(String model) {
-    Map<String, Long> m = effective.get(model);
+  Map<String, ModelVersion> routes(String model) {
+    Map<String, ModelVersion> m = effective.get(model);
     return m == null ? Map.of() : Map.copyOf(m);
   }
 }

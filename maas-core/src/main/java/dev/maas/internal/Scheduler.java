@@ -599,14 +599,9 @@ final class Scheduler {
     }
   }
 
-  /** Whether the scheduler takes new requests. */
+  /** Whether the scheduler takes new requests (a volatile read: this is on every call's path). */
   boolean accepting() {
-    lock.lock();
-    try {
-      return accepting;
-    } finally {
-      lock.unlock();
-    }
+    return acceptingView;
   }
 
   SchedulerStats stats() {
