@@ -272,44 +272,25 @@ class LifecycleTest {
   void aBusyVersionIsNeverEvicted() throws Exception {
     Path big = Files.write(tmp.resolve("big.onnx"), SampleModels.mlp(64, 512, 64, 4));
     long size = Files.size(big);
-    try (ModelService maas = builder("s").memoryBudget(size + size / 2).build()) {
+    // 'busy' batches with a long straggler wait, so a queued call keeps it busy for as long as we like
+    try (ModelService maas = builder("s").memoryBudget(size + size / 2)
+        .batching("busy", dev.maas.batch.BatchingPolicy.defaults().withMaxBatchSize(8)
+            .withMaxQueueDelay(Duration.ofSeconds(30)).withInstances(1))
+        .build()) {
       maas.deploy("busy", big);
       maas.deploy("other", big);
-      InferenceRequest bigReq = InferenceRequest.of("x", Tensor.of(new float[64 * 64], 64, 64));
-      AtomicBoolean stop = new AtomicBoolean();
-      CountDownLatch started = new CountDownLatch(1);
-      ExecutorService pool = Executors.newFixedThreadPool(4);
-      List<Future<?>> fs = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        fs.add(pool.submit(() -> {
-          while (!stop.get()) {
-            try {
-              maas.predict(ModelRef.parse("busy"), bigReq);
-              started.countDown();
-            } catch (CapacityException e) {
-              // 'other' took the budget in an instant when 'busy' was idle: retry, as the exception invites
-            }
-          }
-          return null;
-        }));
+      InferenceRequest in = InferenceRequest.of("x", Tensor.of(new float[64], 1, 64));
+      java.util.concurrent.CompletableFuture<InferenceResult> held = maas.predictAsync(ModelRef.parse("busy"), in);
+      for (int i = 0; i < 5; i++) {
+        CapacityException e = assertThrows(CapacityException.class, () -> maas.predict(ModelRef.parse("other"), in));
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().contains("busy or pinned"), e.getMessage());
       }
-      started.await(30, TimeUnit.SECONDS);
-      int refused = 0;
-      for (int i = 0; i < 20; i++) {
-        try {
-          maas.predict(ModelRef.parse("other"), InferenceRequest.of("x", Tensor.of(new float[64], 1, 64)));
-          // it got in between two calls of 'busy' (idle for an instant): then busy was evicted, which is allowed only while idle
-        } catch (CapacityException e) {
-          refused++;
-          assertTrue(e.retryable());
-        }
-      }
-      stop.set(true);
-      for (Future<?> f : fs) {
-        f.get(60, TimeUnit.SECONDS); // no call on 'busy' fails otherwise: a busy version is never evicted
-      }
-      pool.shutdown();
-      assertTrue(refused > 0, "a busy version must make loads of others wait (CapacityException)");
+      assertTrue(!held.isDone(), "the held call is still queued on 'busy'");
+      held.cancel(true); // now 'busy' is idle, and evictable
+      assertEquals(1, maas.predict(ModelRef.parse("other"), in).version().version());
+      assertTrue(((DefaultModelService) maas).isLoaded(new ModelVersion("other", 1)));
+      assertTrue(!((DefaultModelService) maas).isLoaded(new ModelVersion("busy", 1)), "idle 'busy' was evicted");
     }
   }
 
