@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -26,6 +27,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -43,8 +45,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  *
  * <p>It records every object request it serves ({@link #requests()}: {@code "GET key"}, {@code
  * "HEAD key"}, {@code "PUT key"}, {@code "DELETE key"}), can be {@link #stop() stopped} and {@link
- * #restart() restarted} on the same port with the same content, and can hold a download still after
- * some bytes ({@link #stallGets}) to imitate a stalled connection.
+ * #restart() restarted} on the same port with the same content, and can stall a download ({@link
+ * #stallGets}) or cut it short ({@link #cutGets}) after some bytes.
  *
  * <p><b>Atomic conditional writes.</b> S3Proxy 4.1.0 evaluates {@code If-Match} on a PUT or DELETE
  * in its request handler and then writes, in two steps, so two compare-and-set writes racing on one
@@ -62,7 +64,7 @@ public final class LocalS3 implements AutoCloseable {
   private final String secretKey = "secret-" + UUID.randomUUID();
   private final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
   private final Object[] keyLocks = newLocks(64);
-  private volatile Stall stall;
+  private volatile Fault fault;
   private volatile S3Proxy proxy;
   private volatile int port;
 
@@ -127,13 +129,17 @@ public final class LocalS3 implements AutoCloseable {
 
   /** A new client for this server (path-style, region us-east-1); the caller closes it. */
   public S3Client newClient() {
+    return clientBuilder().build();
+  }
+
+  /** A client builder set up for this server, to add to (interceptors, other credentials). */
+  public S3ClientBuilder clientBuilder() {
     return S3Client.builder()
         .endpointOverride(endpoint())
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(credentials())
-        .httpClientBuilder(Apache5HttpClient.builder())
-        .build();
+        .httpClientBuilder(Apache5HttpClient.builder());
   }
 
   /** Creates a bucket and returns its name. */
@@ -155,19 +161,38 @@ public final class LocalS3 implements AutoCloseable {
   }
 
   /**
-   * Makes every GET of a key that {@code keys} accepts deliver {@code afterBytes} bytes and then
-   * block until {@link #releaseStalls()} (or the connection is closed by the client).
+   * Makes the next {@code times} GETs of keys that {@code keys} accepts deliver {@code afterBytes}
+   * bytes of the body and then block until {@link #releaseStalls()} (or until the client gives up
+   * and closes the connection): a stalled download.
    */
-  public void stallGets(Predicate<String> keys, long afterBytes) {
-    stall = new Stall(keys, afterBytes, new CountDownLatch(1));
+  public void stallGets(Predicate<String> keys, long afterBytes, int times) {
+    fault = new Fault(keys, afterBytes, new AtomicInteger(times), true, new CountDownLatch(1), new CountDownLatch(1));
   }
 
-  /** Lets stalled downloads continue and stops stalling new ones. */
+  /**
+   * Makes the next {@code times} GETs of keys that {@code keys} accepts end after {@code
+   * afterBytes} bytes of the body although the response announced more: a connection cut short.
+   */
+  public void cutGets(Predicate<String> keys, long afterBytes, int times) {
+    fault = new Fault(keys, afterBytes, new AtomicInteger(times), false, new CountDownLatch(1), new CountDownLatch(1));
+  }
+
+  /**
+   * Waits until a download stalled by {@link #stallGets} has delivered its first bytes and holds.
+   *
+   * @return false if none did within the timeout
+   */
+  public boolean awaitStall(long timeout, TimeUnit unit) throws InterruptedException {
+    Fault f = fault;
+    return f != null && f.stalled().await(timeout, unit);
+  }
+
+  /** Lets stalled downloads continue and injects no more faults. */
   public void releaseStalls() {
-    Stall s = stall;
-    stall = null;
-    if (s != null) {
-      s.release.countDown();
+    Fault f = fault;
+    fault = null;
+    if (f != null) {
+      f.release().countDown();
     }
   }
 
@@ -204,7 +229,13 @@ public final class LocalS3 implements AutoCloseable {
     return locks;
   }
 
-  private record Stall(Predicate<String> keys, long afterBytes, CountDownLatch release) {}
+  private record Fault(Predicate<String> keys, long afterBytes, AtomicInteger remaining, boolean stall,
+      CountDownLatch release, CountDownLatch stalled) {
+    /** Whether this GET gets the fault (and uses one of the remaining ones). */
+    boolean applies(String key) {
+      return keys.test(key) && remaining.getAndDecrement() > 0;
+    }
+  }
 
   /** Records requests and applies stalls; everything else goes to the real backend. */
   private final class RecordingBlobStore extends ForwardingBlobStore {
@@ -216,11 +247,11 @@ public final class LocalS3 implements AutoCloseable {
     public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
       requests.add("GET " + request.key());
       ResponseInputStream<GetObjectResponse> in = super.getBlob(request);
-      Stall s = stall;
-      if (in == null || s == null || !s.keys().test(request.key())) {
+      Fault f = fault;
+      if (in == null || f == null || !f.applies(request.key())) {
         return in;
       }
-      return new ResponseInputStream<>(in.response(), new StallingInputStream(in, s));
+      return new ResponseInputStream<>(in.response(), new FaultyInputStream(in, f));
     }
 
     @Override
@@ -277,13 +308,14 @@ public final class LocalS3 implements AutoCloseable {
     return etag == null ? "" : etag.replace("\"", "");
   }
 
-  private static final class StallingInputStream extends FilterInputStream {
-    private final Stall stall;
+  /** Delivers the first bytes of a body, then stalls or ends early. */
+  private static final class FaultyInputStream extends FilterInputStream {
+    private final Fault fault;
     private long delivered;
 
-    StallingInputStream(InputStream in, Stall stall) {
+    FaultyInputStream(InputStream in, Fault fault) {
       super(in);
-      this.stall = Objects.requireNonNull(stall);
+      this.fault = Objects.requireNonNull(fault);
     }
 
     @Override
@@ -294,16 +326,20 @@ public final class LocalS3 implements AutoCloseable {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (delivered >= stall.afterBytes()) {
+      if (delivered >= fault.afterBytes()) {
+        if (!fault.stall()) {
+          return -1;
+        }
+        fault.stalled().countDown();
         try {
-          stall.release().await(60, TimeUnit.SECONDS);
+          fault.release().await(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted while stalled", e);
         }
+        return super.read(b, off, len);
       }
-      int max = (int) Math.min(len, Math.max(1, stall.afterBytes() - delivered));
-      int n = super.read(b, off, delivered >= stall.afterBytes() ? len : max);
+      int n = super.read(b, off, (int) Math.min(len, fault.afterBytes() - delivered));
       if (n > 0) {
         delivered += n;
       }

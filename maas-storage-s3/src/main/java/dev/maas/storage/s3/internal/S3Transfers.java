@@ -11,6 +11,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -457,7 +458,8 @@ public final class S3Transfers implements AutoCloseable {
         try {
           n = in.read(buffer, filled[0], Math.min(READ_CHUNK, buffer.length - filled[0]));
         } catch (IOException | SdkException e) {
-          if (watch.stalled()) {
+          // Our watchdog or the socket read timeout of a client we built: either way, a stall.
+          if (watch.stalled() || e instanceof SocketTimeoutException) {
             throw new BodyInterruptedException("download of " + where(key) + " received nothing for "
                 + watchdog.timeout().toSeconds() + " s at byte " + (offset + filled[0]), e);
           }
