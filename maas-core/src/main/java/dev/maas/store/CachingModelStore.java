@@ -67,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * IntegrityException} otherwise: nothing is cached). Entries are never modified after that; their
  * digest is not recomputed on a hit (the service checks every blob it loads anyway). {@link
  * #putBlob} stores the blob in the wrapped store and then caches it, so a deployer serves what it
- * just deployed without downloading it. {@link #hasBlob} answers true for a cached blob without
- * asking the wrapped store.
+ * just deployed without downloading it. {@link #hasBlob} always asks the wrapped store: a deploy
+ * relies on it to decide whether to upload, and a blob in this cache may be missing from the
+ * store that other instances read.
  *
  * <p><b>Layout.</b>
  * <pre>
@@ -200,10 +201,14 @@ public final class CachingModelStore implements ModelStore {
   // ---------------------------------------------------------------------------------------------
   // Blobs
 
-  /** True for a cached blob (no request to the wrapped store), else what the wrapped store says. */
+  /**
+   * Whether the wrapped store has the blob. Not answered from the cache: a deploy skips the upload
+   * when this is true, and other instances read the wrapped store, not this cache.
+   */
   @Override
   public boolean hasBlob(String sha256) {
-    return isCached(sha256) || delegate.hasBlob(sha256);
+    Names.checkSha256(sha256);
+    return delegate.hasBlob(sha256);
   }
 
   /**
