@@ -4,13 +4,13 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
-import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.maas.IntegrityException;
 import dev.maas.InvalidInputException;
 import dev.maas.Names;
 import dev.maas.StoreException;
+import dev.maas.spi.BlobFetcher;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.StoredDocument;
 import java.io.IOException;
@@ -37,6 +37,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,9 +63,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>What it does.</b> {@link #localBlobPath} answers from the cache when it can: a blob loaded
  * once is served from local disk from then on, also after a restart, with no request to the
- * wrapped store. On a miss it streams the blob from the wrapped store into a temporary file,
- * computing its SHA-256 on the way, and moves it into place only if the digest matches (an {@link
- * IntegrityException} otherwise: nothing is cached). Entries are never modified after that; their
+ * wrapped store. On a miss the blob is written into a temporary file with its SHA-256 computed from
+ * the bytes as they are written (by the wrapped store in parallel ranges when it is a {@link
+ * BlobFetcher}, else by streaming {@code openBlob}), and moved into place only if the digest
+ * matches (an {@link IntegrityException} otherwise: nothing is cached). Entries are never modified after that; their
  * digest is not recomputed on a hit (the service checks every blob it loads anyway). {@link
  * #putBlob} stores the blob in the wrapped store and then caches it, so a deployer serves what it
  * just deployed without downloading it. {@link #hasBlob} always asks the wrapped store: a deploy
@@ -95,7 +97,8 @@ import org.slf4j.LoggerFactory;
  * network filesystems are often not honoured.
  *
  * <p><b>Durability.</b> A new entry is forced to disk before it is moved into place, so a crash
- * cannot leave a visible entry with missing content. An entry damaged later on disk is caught by the
+ * cannot leave a visible entry with missing content (at worst an entry is missing and downloaded
+ * again). An entry damaged later on disk is caught by the
  * service's digest check when it is loaded; {@link #invalidate} removes it.
  *
  * <p><b>Thread safety and ownership.</b> Instances are thread-safe. The wrapped store stays the
@@ -265,8 +268,14 @@ public final class CachingModelStore implements ModelStore {
       // One download per blob across threads and processes; the others wait here, then hit.
       return withLock(stripeLock(sha256), () -> {
         Optional<Path> filled = touch(entry);
-        if (filled.isPresent() || !delegate.hasBlob(sha256)) {
+        if (filled.isPresent()) {
           return filled;
+        }
+        if (delegate instanceof BlobFetcher fetcher) {
+          return fetch(sha256, fetcher);
+        }
+        if (!delegate.hasBlob(sha256)) {
+          return Optional.empty();
         }
         try (InputStream in = delegate.openBlob(sha256)) {
           return insert(sha256, in, delegate.describe());
@@ -399,23 +408,60 @@ public final class CachingModelStore implements ModelStore {
         }
         out.force(false);
       }
-      String actual = HEX.formatHex(digest.digest());
-      if (!actual.equals(sha256)) {
-        throw new IntegrityException("blob " + sha256 + " read from " + source + " has SHA-256 " + actual
-            + "; it does not match and was not cached");
-      }
-      Path entry = blobs.resolve(sha256);
-      withLock(indexLock, () -> {
-        Files.move(temp, entry, ATOMIC_MOVE);
-        setUsed(entry);
-        evict(entry);
-        return null;
-      });
-      syncDirectory(blobs);
-      return Optional.of(entry);
+      return Optional.of(moveIntoPlace(sha256, HEX.formatHex(digest.digest()), temp, source));
     } finally {
       deleteQuietly(temp);
     }
+  }
+
+  /**
+   * Has the wrapped store write the blob into a temporary file (in parallel, for a remote store),
+   * then moves it into place if the digest of what was written matches. Empty if the store does not
+   * have the blob or it is larger than the cache.
+   */
+  private Optional<Path> fetch(String sha256, BlobFetcher fetcher) throws IOException {
+    OptionalLong size = fetcher.blobSize(sha256);
+    if (size.isEmpty()) {
+      return Optional.empty();
+    }
+    if (size.getAsLong() > maximumBytes) {
+      LOG.info("blob {} in {} is larger than the cache in {} ({} bytes); it is not cached", sha256,
+          delegate.describe(), directory, maximumBytes);
+      return Optional.empty();
+    }
+    Path temp = newTempFile();
+    try {
+      String actual = fetcher.fetchBlob(sha256, temp);
+      try (FileChannel out = FileChannel.open(temp, WRITE)) {
+        out.force(false);
+      }
+      return Optional.of(moveIntoPlace(sha256, actual, temp, delegate.describe()));
+    } finally {
+      deleteQuietly(temp);
+    }
+  }
+
+  /**
+   * Moves a complete temporary file, already forced to disk, into place if {@code actual} (its
+   * SHA-256, computed from its bytes as they were written) is {@code sha256}; then evicts.
+   *
+   * @throws IntegrityException on a mismatch; nothing is cached
+   */
+  private Path moveIntoPlace(String sha256, String actual, Path temp, String source) throws IOException {
+    if (!actual.equals(sha256)) {
+      throw new IntegrityException("blob " + sha256 + " read from " + source + " has SHA-256 " + actual
+          + "; it does not match and was not cached");
+    }
+    Path entry = blobs.resolve(sha256);
+    // No directory sync after the move: a rename lost in a crash only means one more download,
+    // while the file's own content was forced before, so a visible entry is always complete.
+    withLock(indexLock, () -> {
+      Files.move(temp, entry, ATOMIC_MOVE);
+      setUsed(entry);
+      evict(entry);
+      return null;
+    });
+    return entry;
   }
 
   private record Entry(Path path, long size, Instant used) {}
@@ -533,15 +579,6 @@ public final class CachingModelStore implements ModelStore {
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers.
-
-  /** Makes a rename in {@code dir} durable; best effort, since not every OS can open a directory. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      LOG.trace("cannot sync directory {}", dir, e);
-    }
-  }
 
   private static void deleteQuietly(Path file) {
     try {

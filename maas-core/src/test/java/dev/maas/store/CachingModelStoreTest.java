@@ -250,6 +250,52 @@ class CachingModelStoreTest extends ModelStoreContractTest {
   }
 
   @Test
+  void aStoreThatFetchesIntoFilesFillsTheCacheWithoutAStream() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 50);
+    String digest = sha256(blob);
+    FileSystemModelStore files = FileSystemModelStore.open(temp.resolve("remote"));
+    files.putBlob(digest, file(blob));
+    FetchingModelStore fetching = new FetchingModelStore(files);
+    CachingModelStore cache = cache(fetching, 1 << 20, Duration.ZERO, Clock.systemUTC());
+
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlobPath(digest).orElseThrow()));
+    cache.localBlobPath(digest).orElseThrow();
+
+    assertEquals(1, fetching.fetches.get());
+    assertEquals(0, fetching.counting().openBlob.get());
+  }
+
+  @Test
+  void aFetchedBlobThatDoesNotMatchIsNeverCached() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 51);
+    String digest = sha256(blob);
+    FileSystemModelStore files = FileSystemModelStore.open(temp.resolve("remote"));
+    files.putBlob(digest, file(blob));
+    Files.write(temp.resolve("remote/blobs/sha256/" + digest), randomBytes(100 * KB, 52));
+    CachingModelStore cache = cache(new FetchingModelStore(files), 1 << 20, Duration.ZERO, Clock.systemUTC());
+
+    IntegrityException e = assertThrows(IntegrityException.class, () -> cache.localBlobPath(digest));
+
+    assertTrue(e.getMessage().contains(digest), e.getMessage());
+    assertFalse(cache.isCached(digest));
+    assertEquals(List.of(), filesUnder(cache.directory().resolve("sha256")));
+  }
+
+  @Test
+  void aFetchedBlobLargerThanTheCacheIsNotFetched() throws IOException {
+    byte[] blob = randomBytes(200 * KB, 53);
+    String digest = sha256(blob);
+    FileSystemModelStore files = FileSystemModelStore.open(temp.resolve("remote"));
+    files.putBlob(digest, file(blob));
+    FetchingModelStore fetching = new FetchingModelStore(files);
+    CachingModelStore cache = cache(fetching, 100 * KB, Duration.ZERO, Clock.systemUTC());
+
+    assertEquals(Optional.empty(), cache.localBlobPath(digest));
+    assertEquals(0, fetching.fetches.get());
+    assertEquals(Optional.empty(), cache.localBlobPath(sha256(bytes("absent"))));
+  }
+
+  @Test
   void builderRejectsBadSettingsAtOnce() {
     CachingModelStore.Builder builder = CachingModelStore.builder(FileSystemModelStore.open(temp.resolve("s")));
     assertThrows(IllegalArgumentException.class, () -> builder.maximumBytes(0));

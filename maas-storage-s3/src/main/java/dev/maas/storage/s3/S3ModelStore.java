@@ -5,6 +5,7 @@ import dev.maas.InvalidInputException;
 import dev.maas.MaasException;
 import dev.maas.ServiceClosedException;
 import dev.maas.StoreException;
+import dev.maas.spi.BlobFetcher;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.StoredDocument;
 import dev.maas.storage.s3.internal.Keys;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -75,9 +77,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * ranged {@code GET}s pinned to the ETag seen first, in bounded memory; a connection that breaks or
  * delivers nothing for the {@linkplain Builder#stallTimeout stall timeout} is resumed from the byte
  * reached, with backoff. The stream does not check the digest (the caller does: the service
- * verifies every blob before loading it, and {@link dev.maas.store.CachingModelStore} verifies
- * before caching). This store has no local files, so {@link #localBlobPath} is always empty; wrap
- * it in a {@code CachingModelStore} to keep verified blobs on local disk across restarts.
+ * verifies every blob before loading it). This store has no local files, so {@link #localBlobPath}
+ * is always empty; wrap it in a {@code CachingModelStore} to keep verified blobs on local disk across
+ * restarts: the cache fills itself through {@link #fetchBlob}, which writes the ranges in place in a
+ * temporary file while the SHA-256 is computed on the fly, and moves the file into place only if
+ * the digest matches.
  *
  * <p><b>Errors.</b> Failures are {@link MaasException}s whose message names the bucket and key;
  * network errors, timeouts, throttling and server errors are {@link StoreException}s (retryable);
@@ -89,7 +93,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * caller's and is never closed by the store; a client the builder creates, and the store's transfer
  * threads, are released by {@link #close()}.
  */
-public final class S3ModelStore implements ModelStore {
+public final class S3ModelStore implements ModelStore, BlobFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(S3ModelStore.class);
 
   /** The default size of multipart-upload parts and download ranges: 8 MiB. */
@@ -207,6 +211,33 @@ public final class S3ModelStore implements ModelStore {
     HeadObjectResponse head = transfers.head(key).orElseThrow(
         () -> new StoreException("blob " + sha256 + " is not in " + describe + " (no object " + key + ")"));
     return transfers.download(key, head.contentLength(), head.eTag());
+  }
+
+  /** The blob's size from one {@code HEAD}, or empty if it is not in the bucket. */
+  @Override
+  public OptionalLong blobSize(String sha256) {
+    String key = keys.blob(sha256);
+    checkOpen();
+    return transfers.head(key).map(head -> OptionalLong.of(head.contentLength())).orElse(OptionalLong.empty());
+  }
+
+  /**
+   * Downloads the blob into {@code target} with parallel ranged {@code GET}s, each range written in
+   * place by the thread that fetched it while the calling thread computes the SHA-256 in order; see
+   * {@link BlobFetcher#fetchBlob}. This is how {@link dev.maas.store.CachingModelStore} fills its
+   * cache from S3.
+   *
+   * @return the SHA-256 of what was written (the caller compares it with {@code sha256})
+   * @throws StoreException if the blob is not in the bucket or cannot be read (retryable)
+   */
+  @Override
+  public String fetchBlob(String sha256, Path target) {
+    String key = keys.blob(sha256);
+    Objects.requireNonNull(target, "target");
+    checkOpen();
+    HeadObjectResponse head = transfers.head(key).orElseThrow(
+        () -> new StoreException("blob " + sha256 + " is not in " + describe + " (no object " + key + ")"));
+    return transfers.downloadTo(key, head.contentLength(), head.eTag(), target);
   }
 
   // ---------------------------------------------------------------------------------------------

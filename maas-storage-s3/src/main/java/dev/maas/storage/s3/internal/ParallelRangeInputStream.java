@@ -80,7 +80,7 @@ public final class ParallelRangeInputStream extends InputStream {
       return 0;
     }
     while (position == current.length) {
-      if (!nextPart()) {
+      if (!advance()) {
         return -1;
       }
     }
@@ -95,7 +95,20 @@ public final class ParallelRangeInputStream extends InputStream {
     return current.length - position;
   }
 
-  private boolean nextPart() throws IOException {
+  /**
+   * Takes the next whole range, in order, for a reader that consumes ranges rather than bytes (no
+   * copy); do not mix with {@link #read}.
+   *
+   * @return the next range's bytes, or null after the last
+   */
+  public byte[] nextRange() throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+    return advance() ? current : null;
+  }
+
+  private boolean advance() throws IOException {
     current = EMPTY;
     position = 0;
     topUp();

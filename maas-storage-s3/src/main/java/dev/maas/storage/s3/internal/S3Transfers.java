@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -418,26 +419,79 @@ public final class S3Transfers implements AutoCloseable {
     ProgressTracker progress = new ProgressTracker(listener, TransferProgress.Direction.DOWNLOAD, bucket, key, size,
         nanoTime);
     InputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
-        (offset, length) -> fetchRange(key, etag, offset, length, progress));
+        (offset, length) -> fetchRange(key, etag, offset, length, new byte[length], progress));
     return new TrackedStream(ranges, progress);
   }
 
-  /** Exactly {@code length} bytes at {@code offset}, resuming after broken or stalled bodies. */
-  private byte[] fetchRange(String key, String etag, long offset, int length, ProgressTracker progress)
-      throws IOException {
-    byte[] buffer = new byte[length];
+  /**
+   * Writes the object {@code key} of {@code size} bytes into {@code target}: ranges are fetched in
+   * parallel and each is written in place by the thread that fetched it, while the calling thread
+   * computes the SHA-256 over the ranges in order, so the digest is the only serial work.
+   *
+   * @return the SHA-256 of what was written, in hex
+   * @throws StoreException if the object cannot be read, or the file cannot be written
+   */
+  public String downloadTo(String key, long size, String etag, Path target) {
+    ProgressTracker progress = new ProgressTracker(listener, TransferProgress.Direction.DOWNLOAD, bucket, key, size,
+        nanoTime);
+    int bufferSize = (int) Math.min(partSize, size);
+    // Buffers go round: at most `parallelism` ranges are in flight plus the one being digested, and
+    // reusing them spares the heap a humongous allocation per range.
+    ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(parallelism + 2);
+    try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+      MessageDigest digest = sha256();
+      try (ParallelRangeInputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
+          (offset, length) -> {
+            byte[] buffer = free.poll();
+            byte[] range = fetchRange(key, etag, offset, length, buffer != null ? buffer : new byte[bufferSize],
+                progress);
+            writeFully(out, range, length, offset);
+            return range;
+          })) {
+        long done = 0;
+        for (byte[] range = ranges.nextRange(); range != null; range = ranges.nextRange()) {
+          int length = (int) Math.min(partSize, size - done);
+          digest.update(range, 0, length);
+          done += length;
+          free.offer(range);
+        }
+      }
+      progress.completed();
+      return HEX.formatHex(digest.digest());
+    } catch (IOException e) {
+      progress.failed(e);
+      throw new StoreException("cannot download " + where(key) + " to " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      progress.failed(e);
+      throw e;
+    }
+  }
+
+  private static void writeFully(FileChannel out, byte[] bytes, int length, long position) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+    while (buffer.hasRemaining()) {
+      out.write(buffer, position + buffer.position());
+    }
+  }
+
+  /**
+   * Reads exactly {@code length} bytes at {@code offset} into the start of {@code buffer} (at least
+   * that long) and returns it, resuming after broken or stalled bodies.
+   */
+  private byte[] fetchRange(String key, String etag, long offset, int length, byte[] buffer,
+      ProgressTracker progress) throws IOException {
     int[] filled = {0};
     retrier.run(key, () -> {
-      readRangeOnce(key, etag, offset, buffer, filled, progress);
+      readRangeOnce(key, etag, offset, buffer, length, filled, progress);
       return null;
     });
     return buffer;
   }
 
-  private void readRangeOnce(String key, String etag, long offset, byte[] buffer, int[] filled,
+  private void readRangeOnce(String key, String etag, long offset, byte[] buffer, int length, int[] filled,
       ProgressTracker progress) throws IOException {
     long first = offset + filled[0];
-    long last = offset + buffer.length - 1;
+    long last = offset + length - 1;
     GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(key)
         .range("bytes=" + first + "-" + last)
         .ifMatch(etag)
@@ -453,10 +507,10 @@ public final class S3Transfers implements AutoCloseable {
     }
     boolean complete = false;
     try (Watchdog.Watch watch = watchdog.watch(in::abort)) {
-      while (filled[0] < buffer.length) {
+      while (filled[0] < length) {
         int n;
         try {
-          n = in.read(buffer, filled[0], Math.min(READ_CHUNK, buffer.length - filled[0]));
+          n = in.read(buffer, filled[0], Math.min(READ_CHUNK, length - filled[0]));
         } catch (IOException | SdkException e) {
           // Our watchdog or the socket read timeout of a client we built: either way, a stall.
           if (watch.stalled() || e instanceof SocketTimeoutException) {
