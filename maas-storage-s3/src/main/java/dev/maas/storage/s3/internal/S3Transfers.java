@@ -419,14 +419,15 @@ public final class S3Transfers implements AutoCloseable {
     ProgressTracker progress = new ProgressTracker(listener, TransferProgress.Direction.DOWNLOAD, bucket, key, size,
         nanoTime);
     InputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
-        (offset, length) -> fetchRange(key, etag, offset, length, new byte[length], progress));
+        (offset, length) -> fetchRange(key, etag, offset, length, new byte[length], progress, null));
     return new TrackedStream(ranges, progress);
   }
 
   /**
    * Writes the object {@code key} of {@code size} bytes into {@code target}: ranges are fetched in
-   * parallel and each is written in place by the thread that fetched it, while the calling thread
-   * computes the SHA-256 over the ranges in order, so the digest is the only serial work.
+   * parallel and each chunk is written in place, as it arrives, by the thread that fetched it, while
+   * the calling thread computes the SHA-256 over the ranges in order, so the digest is the only
+   * serial work.
    *
    * @return the SHA-256 of what was written, in hex
    * @throws StoreException if the object cannot be read, or the file cannot be written
@@ -443,10 +444,9 @@ public final class S3Transfers implements AutoCloseable {
       try (ParallelRangeInputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
           (offset, length) -> {
             byte[] buffer = free.poll();
-            byte[] range = fetchRange(key, etag, offset, length, buffer != null ? buffer : new byte[bufferSize],
-                progress);
-            writeFully(out, range, length, offset);
-            return range;
+            // Each chunk is written as it arrives, so the disk works while the network does.
+            return fetchRange(key, etag, offset, length, buffer != null ? buffer : new byte[bufferSize], progress,
+                (bytes, from, count, position) -> writeFully(out, bytes, from, count, position));
           })) {
         long done = 0;
         for (byte[] range = ranges.nextRange(); range != null; range = ranges.nextRange()) {
@@ -467,11 +467,18 @@ public final class S3Transfers implements AutoCloseable {
     }
   }
 
-  private static void writeFully(FileChannel out, byte[] bytes, int length, long position) throws IOException {
-    ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+  private static void writeFully(FileChannel out, byte[] bytes, int from, int count, long position)
+      throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes, from, count);
     while (buffer.hasRemaining()) {
-      out.write(buffer, position + buffer.position());
+      out.write(buffer, position + buffer.position() - from);
     }
+  }
+
+  /** Receives the bytes of a range as they arrive. */
+  @FunctionalInterface
+  private interface ChunkSink {
+    void write(byte[] bytes, int from, int count, long position) throws IOException;
   }
 
   /**
@@ -479,17 +486,17 @@ public final class S3Transfers implements AutoCloseable {
    * that long) and returns it, resuming after broken or stalled bodies.
    */
   private byte[] fetchRange(String key, String etag, long offset, int length, byte[] buffer,
-      ProgressTracker progress) throws IOException {
+      ProgressTracker progress, ChunkSink sink) throws IOException {
     int[] filled = {0};
     retrier.run(key, () -> {
-      readRangeOnce(key, etag, offset, buffer, length, filled, progress);
+      readRangeOnce(key, etag, offset, buffer, length, filled, progress, sink);
       return null;
     });
     return buffer;
   }
 
   private void readRangeOnce(String key, String etag, long offset, byte[] buffer, int length, int[] filled,
-      ProgressTracker progress) throws IOException {
+      ProgressTracker progress, ChunkSink sink) throws IOException {
     long first = offset + filled[0];
     long last = offset + length - 1;
     GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(key)
@@ -526,6 +533,9 @@ public final class S3Transfers implements AutoCloseable {
         if (n < 0) {
           throw new BodyInterruptedException("download of " + where(key) + " ended early at byte "
               + (offset + filled[0]) + " (expected bytes " + offset + " to " + last + ")", null);
+        }
+        if (sink != null) {
+          sink.write(buffer, filled[0], n, offset + filled[0]);
         }
         filled[0] += n;
         watch.progress();
