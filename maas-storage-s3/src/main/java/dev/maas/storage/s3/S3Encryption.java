@@ -1,6 +1,7 @@
 package dev.maas.storage.s3;
 
 import dev.maas.InvalidInputException;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -74,7 +75,7 @@ public final class S3Encryption {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof S3Encryption other && kind == other.kind && java.util.Objects.equals(kmsKeyId, other.kmsKeyId);
+    return o instanceof S3Encryption other && kind == other.kind && Objects.equals(kmsKeyId, other.kmsKeyId);
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,8 +200,9 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
 
   /**
    * Opens the blob for reading with parallel ranged {@code GET}s; the caller closes the stream and
-   * checks the digest. Errors while reading are {@link java.io.IOException}s that name the bucket
-   * and key.
+   * checks the digest. Errors while reading are {@link java.io.IOException}s naming the bucket and
+   * key (a body that broke off or stalled, once retries are spent) or, when S3 refuses a request
+   * (credentials, the blob replaced meanwhile), the {@link MaasException}s described above.
    *
    * @throws StoreException if the blob is not in the bucket, or S3 cannot be reached
    */
@@ -413,7 +415,7 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
     }
   }
 
-  private void put(String key, byte[] content, java.util.function.Consumer<PutObjectRequest.Builder> condition,
+  private void put(String key, byte[] content, Consumer<PutObjectRequest.Builder> condition,
       String action) {
     try {
       client.putObject(putRequest(key, condition), RequestBody.fromBytes(content));
@@ -424,7 +426,7 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
 
   /** A conditional PUT: true if written, false if the precondition failed. */
   private boolean conditionalPut(String key, byte[] content,
-      java.util.function.Consumer<PutObjectRequest.Builder> condition, String action) {
+      Consumer<PutObjectRequest.Builder> condition, String action) {
     for (int attempt = 1; ; attempt++) {
       try {
         client.putObject(putRequest(key, condition), RequestBody.fromBytes(content));
@@ -447,7 +449,7 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
     }
   }
 
-  private PutObjectRequest putRequest(String key, java.util.function.Consumer<PutObjectRequest.Builder> condition) {
+  private PutObjectRequest putRequest(String key, Consumer<PutObjectRequest.Builder> condition) {
     PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key)
         .contentType("application/json").overrideConfiguration(requestConfig);
     S3Transfers.applyEncryption(encryption, request);

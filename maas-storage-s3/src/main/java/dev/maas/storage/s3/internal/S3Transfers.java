@@ -35,6 +35,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -207,7 +208,7 @@ public final class S3Transfers implements AutoCloseable {
     }
   }
 
-  private void putSmall(String key, String content, java.util.function.Consumer<PutObjectRequest.Builder> condition) {
+  private void putSmall(String key, String content, Consumer<PutObjectRequest.Builder> condition) {
     PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key)
         .overrideConfiguration(requestConfig);
     applyEncryption(encryption, request);
