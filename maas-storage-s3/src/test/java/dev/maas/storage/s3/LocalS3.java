@@ -65,6 +65,7 @@ public final class LocalS3 implements AutoCloseable {
   private final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
   private final Object[] keyLocks = newLocks(64);
   private volatile Fault fault;
+  private volatile boolean stopped;
   private volatile S3Proxy proxy;
   private volatile int port;
 
@@ -196,8 +197,13 @@ public final class LocalS3 implements AutoCloseable {
     }
   }
 
-  /** Stops the server; the content is kept for {@link #restart()}. */
+  /**
+   * Stops the server; the content is kept for {@link #restart()}. From the moment this is called,
+   * requests still reaching the server while it shuts down fail too, so a client cannot slip a
+   * retry in before the port closes.
+   */
   public void stop() {
+    stopped = true;
     try {
       proxy.stop();
     } catch (Exception e) {
@@ -207,6 +213,7 @@ public final class LocalS3 implements AutoCloseable {
 
   /** Starts the server again on the same port with the same content. */
   public void restart() {
+    stopped = false;
     startProxy(port);
   }
 
@@ -246,6 +253,7 @@ public final class LocalS3 implements AutoCloseable {
     @Override
     public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
       requests.add("GET " + request.key());
+      refuseWhileStopping();
       ResponseInputStream<GetObjectResponse> in = super.getBlob(request);
       Fault f = fault;
       if (in == null || f == null || !f.applies(request.key())) {
@@ -257,12 +265,14 @@ public final class LocalS3 implements AutoCloseable {
     @Override
     public HeadObjectResponse blobMetadata(HeadObjectRequest request) {
       requests.add("HEAD " + request.key());
+      refuseWhileStopping();
       return super.blobMetadata(request);
     }
 
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream input) {
       requests.add("PUT " + request.key());
+      refuseWhileStopping();
       if (request.ifMatch() == null && request.ifNoneMatch() == null) {
         return super.putBlob(request, input);
       }
@@ -281,6 +291,12 @@ public final class LocalS3 implements AutoCloseable {
       synchronized (lockFor(request.bucket(), request.key())) {
         checkIfMatch(request.bucket(), request.key(), request.ifMatch());
         return super.removeBlob(request);
+      }
+    }
+
+    private void refuseWhileStopping() {
+      if (stopped) {
+        throw new IllegalStateException("the server is stopping");
       }
     }
 

@@ -140,13 +140,18 @@ class ServiceOnS3Test {
     ModelService deployer = service(s3Store());
     deployer.deploy("mlp", model(1));
     deployer.deploy("mlp", model(2));
+    String v2 = blobKey(deployer, "mlp:2");
+    deployer.close();
+    // Before the serving instance starts: whatever makes it fetch v2 (this call, or a preload of the
+    // latest version), the download stalls after its first 100 KB.
+    s3.stallGets(key -> key.equals(v2), 100_000, 1000);
     CachingModelStore cache = cached(s3Store(), "cache");
     ModelService serving = service(cache);
     assertServes(serving, "mlp:1", 1, 1);
-    String v2 = blobKey(serving, "mlp:2");
-    s3.stallGets(key -> key.equals(v2), 100_000, 1000);
 
-    CompletableFuture<InferenceResult> load = serving.predictAsync(ModelRef.parse("mlp:2"), request());
+    // On a thread of its own: the first call to a version may load it on the caller's thread.
+    CompletableFuture<InferenceResult> load =
+        CompletableFuture.supplyAsync(() -> serving.predict(ModelRef.parse("mlp:2"), request()));
     assertTrue(s3.awaitStall(20, TimeUnit.SECONDS), "the download of v2 delivered its first 100 KB");
     s3.stop();
     try {
