@@ -259,24 +259,30 @@ class SparkInferenceTest {
 
   // ------------------------------------------------------------------ rows that do not fit
 
-  /** Rows 0..99; row 17's array has 3 values, row 42's is null. */
+  /** Rows 0..99; row 17's array has 3 values, row 42's is null, row 63's holds a null. */
   private static Dataset<Row> withBadRows() {
     Dataset<Row> data = features(spark, 100, 2, IN);
+    org.apache.spark.sql.Column[] withNull = new org.apache.spark.sql.Column[IN];
+    for (int i = 0; i < IN; i++) {
+      withNull[i] = i == 5 ? lit(null).cast("float") : featureColumn(i);
+    }
     return data.withColumn("features",
         when(col("id").equalTo(17), org.apache.spark.sql.functions.slice(col("features"), 1, 3))
             .when(col("id").equalTo(42), lit(null))
+            .when(col("id").equalTo(63), org.apache.spark.sql.functions.array(withNull))
             .otherwise(col("features")));
   }
 
   @Test
   void aRowThatDoesNotFitFailsTheJobNamingTheColumnAndItsShape() {
     SparkException e = assertThrows(SparkException.class,
-        () -> mlp().build().transform(withBadRows()).collectAsList());
+        () -> mlp().build().transform(withBadRows().where("id < 50")).collectAsList());
     String message = String.valueOf(e.getMessage());
     assertTrue(message.contains("InvalidInputException"), message);
     assertTrue(message.contains("column 'features' holds 3 values, shape [3]"), message);
     assertTrue(message.contains("input 'x' (float32[batch, " + IN + "]) of mlp:1 takes " + IN + " values per row"),
         message);
+    assertTrue(message.contains("(row 17 of partition 0)"), message);
   }
 
   @Test
@@ -285,10 +291,10 @@ class SparkInferenceTest {
     List<Row> out = mlp().invalidRows(InvalidRows.nullAndCount(rejected)).versionColumn("v").batchSize(16).build()
         .transform(withBadRows()).select("id", "prediction", "v").collectAsList();
     assertEquals(100, out.size());
-    assertEquals(2L, rejected.value());
+    assertEquals(3L, rejected.value());
     for (Row r : out) {
       long id = r.getLong(0);
-      if (id == 17 || id == 42) {
+      if (id == 17 || id == 42 || id == 63) {
         assertNull(r.get(1), "row " + id);
       } else {
         assertNotNull(r.get(1), "row " + id);

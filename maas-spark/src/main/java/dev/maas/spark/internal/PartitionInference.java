@@ -13,17 +13,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.util.LongAccumulator;
 
 /**
  * Scores one partition: reads up to a batch of rows, writes their values straight into one
  * buffer per model input, calls the executor's service once per batch with the plan's exact
- * version, and hands back the rows with the outputs appended, in input order.
+ * version, and hands back each input row joined with its outputs, in input order.
+ *
+ * <p>Rows stay in Spark's internal form throughout: the input columns are passed on as they are
+ * (a copy of the row's bytes, since upstream operators reuse their row objects) and no value is
+ * boxed into an external {@code Row}.
  */
-final class PartitionInference implements MapPartitionsFunction<Row, Row> {
+final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
   private final InferencePlan plan;
@@ -33,7 +38,7 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Row> rows) {
+  public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     if (!rows.hasNext()) {
       return Collections.emptyIterator(); // an empty partition needs no service
     }
@@ -41,15 +46,15 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
   }
 
   /** Lazily scores a partition, one batch ahead of the consumer at most. */
-  static final class Scorer implements Iterator<Row> {
+  static final class Scorer implements Iterator<InternalRow> {
     private final InferencePlan plan;
     private final ModelService service;
-    private final Iterator<Row> rows;
+    private final Iterator<InternalRow> rows;
     private final List<InputBinding> inputs;
     private final List<OutputBinding> outputs;
     private final LongAccumulator rejected;
-    private final Row[] in;
-    private final Row[] out;
+    private final InternalRow[] in;
+    private final InternalRow[] out;
     private final int[] slotOf;
     private final int width;
     private final Long version;
@@ -57,17 +62,17 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
     private int ready;
     private long rowsSeen;
 
-    Scorer(InferencePlan plan, ModelService service, Iterator<Row> rows) {
+    Scorer(InferencePlan plan, ModelService service, Iterator<InternalRow> rows) {
       this.plan = plan;
       this.service = service;
       this.rows = rows;
       this.inputs = plan.inputs();
       this.outputs = plan.outputs();
       this.rejected = plan.invalidRows().counter().orElse(null);
-      this.in = new Row[plan.batchSize()];
-      this.out = new Row[plan.batchSize()];
+      this.in = new InternalRow[plan.batchSize()];
+      this.out = new InternalRow[plan.batchSize()];
       this.slotOf = new int[plan.batchSize()];
-      this.width = plan.inputWidth() + outputs.size() + (plan.versionColumn() ? 1 : 0);
+      this.width = outputs.size() + (plan.versionColumn() ? 1 : 0);
       this.version = plan.version();
     }
 
@@ -83,11 +88,11 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    public Row next() {
+    public InternalRow next() {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      Row r = out[next];
+      InternalRow r = out[next];
       out[next++] = null;
       return r;
     }
@@ -95,7 +100,7 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
     private void scoreNextBatch() {
       int count = 0;
       while (count < in.length && rows.hasNext()) {
-        in[count++] = rows.next();
+        in[count++] = rows.next().copy();
       }
       InputBinding.Batch[] batches = new InputBinding.Batch[inputs.size()];
       for (int i = 0; i < batches.length; i++) {
@@ -128,25 +133,21 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
           throw new InferenceException("asked for " + plan.modelVersion() + " but " + result.version() + " answered");
         }
         for (int o = 0; o < values.length; o++) {
-          values[o] = outputs.get(o).split(result.output(outputs.get(o).output), valid, plan.modelVersion().toString());
+          OutputBinding binding = outputs.get(o);
+          values[o] = binding.split(result.output(binding.output), valid, plan.modelVersion().toString(), true);
         }
       }
 
-      int inputWidth = plan.inputWidth();
       for (int r = 0; r < count; r++) {
-        Row row = in[r];
         Object[] fields = new Object[width];
-        for (int c = 0; c < inputWidth; c++) {
-          fields[c] = row.get(c);
-        }
         int slot = slotOf[r];
         for (int o = 0; o < values.length; o++) {
-          fields[inputWidth + o] = slot < 0 ? null : values[o][slot];
+          fields[o] = slot < 0 ? null : values[o][slot];
         }
         if (plan.versionColumn()) {
           fields[width - 1] = version;
         }
-        out[r] = RowFactory.create(fields);
+        out[r] = new JoinedRow(in[r], new GenericInternalRow(fields));
         in[r] = null;
       }
       rowsSeen += count;

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
@@ -41,7 +40,7 @@ public final class Planner {
     ServiceConfig config = new ServiceConfig(spec.store(), spec.runtime(), spec.model().name());
     Manifest manifest = resolve(ExecutorServices.service(config), spec.model());
     InferencePlan plan = plan(spec, config, manifest, data.schema());
-    return data.mapPartitions(new PartitionInference(plan), Encoders.row(plan.outputSchema()));
+    return SparkInternals.mapInternalRows(data, new PartitionInference(plan), plan.outputSchema());
   }
 
   /** {@link SparkInference#registerUdf}. */
@@ -57,7 +56,7 @@ public final class Planner {
     TensorSpec in = sig.inputs().get(0);
     long[] rowShape = rowShape(in, version);
     InputBinding input = new InputBinding(in.name(), in.dtype(), rowShape,
-        new String[] {"the argument of " + name + "()"}, new int[] {0}, describe(in, version));
+        new String[] {"the argument of " + name + "()"}, new int[] {0}, null, describe(in, version));
     OutputBinding output = outputBinding(sig.outputs().get(0), name, version);
     InferencePlan plan = new InferencePlan(config, manifest.model(), manifest.version(), List.of(input),
         List.of(output), 1, spec.invalidRows(), false, 0, new StructType());
@@ -150,6 +149,7 @@ public final class Planner {
     boolean integral = in.dtype() == DType.INT32 || in.dtype() == DType.INT64;
     String[] sources = new String[columns.size()];
     int[] ordinals = new int[columns.size()];
+    DataType[] types = new DataType[columns.size()];
     for (int i = 0; i < columns.size(); i++) {
       String column = columns.get(i);
       int ordinal = indexOf(schema, column);
@@ -161,6 +161,7 @@ public final class Planner {
       ordinals[i] = ordinal;
       sources[i] = "column '" + column + "'";
       DataType type = schema.fields()[ordinal].dataType();
+      types[i] = type;
       String kind = kindOf(type, integral);
       if (kind != null) {
         throw new IllegalArgumentException("column '" + column + "' is " + type.simpleString() + ", which cannot feed "
@@ -177,7 +178,7 @@ public final class Planner {
             + (columns.size() == 1 ? "" : "s") + " " + columns);
       }
     }
-    return new InputBinding(in.name(), in.dtype(), rowShape, sources, ordinals, describe);
+    return new InputBinding(in.name(), in.dtype(), rowShape, sources, ordinals, types, describe);
   }
 
   /** Null if a column of {@code type} can feed an input, else why not. */
