@@ -95,14 +95,18 @@ public final class SparkInference {
   }
 
   /**
-   * Adds the model's outputs (and the version column, if set) to {@code data}, lazily: nothing
-   * runs until an action. The version is resolved now, on the driver, and the mapping checked
-   * against the model's signature and {@code data}'s schema.
+   * Adds the model's outputs (and the version column, if set) to {@code data}. The version is
+   * resolved now, on the driver, and the mapping checked against the model's signature and {@code
+   * data}'s schema; the rows are scored when an action runs. As with {@code data.rdd()}, {@code
+   * data}'s plan is prepared now: with adaptive query execution on (Spark's default), shuffles
+   * upstream of {@code data} run now, and the action reuses their output. Needs a classic Spark
+   * session (not a Spark Connect client) and a batch dataset.
    *
    * @param data the rows to score; its columns are kept, in order, before the new ones
    * @return {@code data} with the output columns appended
    * @throws IllegalArgumentException if a column is missing, of a type that cannot feed its input,
-   *     clashes with an existing column, or the model's signature cannot be run in batches of rows
+   *     clashes with an existing column, the model's signature cannot be run in batches of rows,
+   *     or {@code data} is streaming or belongs to a Spark Connect session
    * @throws dev.maas.ModelNotFoundException if the model does not exist
    * @throws dev.maas.VersionNotFoundException if the version or alias does not exist
    * @throws dev.maas.StoreException if the store cannot be read
