@@ -330,7 +330,10 @@ final class InputBinding implements Serializable {
           + (expected == 1 ? "" : "s") + " per row from it, shape " + Arrays.toString(rowShape);
     }
 
-    /** The first {@code rows} slots as a tensor of shape {@code [rows, rowShape...]}. */
+    /**
+     * The first {@code rows} slots as a tensor of shape {@code [rows, rowShape...]}: a copy, so
+     * the batch can be filled again at once.
+     */
     Tensor tensor(int rows) {
       long[] shape = new long[rowShape.length + 1];
       shape[0] = rows;

@@ -53,6 +53,8 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
     private final List<InputBinding> inputs;
     private final List<OutputBinding> outputs;
     private final LongAccumulator rejected;
+    /** Reused from batch to batch: each batch's tensors are copies. */
+    private final InputBinding.Batch[] batches;
     private final InternalRow[] in;
     private final InternalRow[] out;
     private final int[] slotOf;
@@ -69,6 +71,10 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
       this.inputs = plan.inputs();
       this.outputs = plan.outputs();
       this.rejected = plan.invalidRows().counter().orElse(null);
+      this.batches = new InputBinding.Batch[inputs.size()];
+      for (int i = 0; i < batches.length; i++) {
+        batches[i] = inputs.get(i).newBatch(plan.batchSize());
+      }
       this.in = new InternalRow[plan.batchSize()];
       this.out = new InternalRow[plan.batchSize()];
       this.slotOf = new int[plan.batchSize()];
@@ -101,10 +107,6 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
       int count = 0;
       while (count < in.length && rows.hasNext()) {
         in[count++] = rows.next().copy();
-      }
-      InputBinding.Batch[] batches = new InputBinding.Batch[inputs.size()];
-      for (int i = 0; i < batches.length; i++) {
-        batches[i] = inputs.get(i).newBatch(count);
       }
       int valid = 0;
       for (int r = 0; r < count; r++) {
