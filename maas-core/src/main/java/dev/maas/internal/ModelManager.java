@@ -13,6 +13,7 @@ import dev.maas.TensorSpec;
 import dev.maas.batch.BatchingPolicy;
 import dev.maas.batch.Ticker;
 import dev.maas.event.ModelEvent;
+import dev.maas.security.KeyProvider;
 import dev.maas.spi.LoadedModel;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.ModelStore;
@@ -57,7 +58,14 @@ final class ModelManager {
   /** Where loads come from and what they are weighed against. */
   record Settings(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
       Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers,
-      ThreadFactory threads, long budgetBytes, Events events, Clock clock) {}
+      ThreadFactory threads, long budgetBytes, Events events, Clock clock, KeyProvider keys) {
+    /** Settings without a key provider: encrypted versions fail to load. */
+    Settings(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
+        Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers,
+        ThreadFactory threads, long budgetBytes, Events events, Clock clock) {
+      this(store, runtime, manifests, policies, ticker, timers, threads, budgetBytes, events, clock, null);
+    }
+  }
 
   private final Settings s;
   private final ConcurrentHashMap<ModelVersion, CompletableFuture<LoadedVersion>> loaded = new ConcurrentHashMap<>();
@@ -282,13 +290,14 @@ final class ModelManager {
    */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
     Optional<Path> local = s.store().localBlobPath(blob.sha256());
-    if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES) {
+    if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES && blob.encryption() == null) {
       String actual = Digests.sha256(local.get());
       checkDigest(v, blob, actual);
       return ModelSource.of(local.get());
     }
     if (blob.size() > MAX_IN_MEMORY_BYTES) {
-      throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come from a local store");
+      throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come unencrypted"
+          + " from a local store");
     }
     MessageDigest md = Digests.sha256();
     // The recorded size sizes the buffer only up to a point: a tampered manifest must not make us allocate gigabytes.
@@ -306,7 +315,12 @@ final class ModelManager {
     if (buf.size() != blob.size()) {
       throw new IntegrityException(v + ": blob is " + buf.size() + " bytes, manifest says " + blob.size());
     }
-    return ModelSource.of(buf.toByteArray(), blob.fileName());
+    byte[] bytes = buf.toByteArray();
+    if (blob.encryption() != null) {
+      // Decrypted in memory and loaded from there: the plaintext never touches a disk.
+      bytes = BlobCipher.decrypt(v, bytes, blob.encryption(), s.keys());
+    }
+    return ModelSource.of(bytes, blob.fileName());
   }
 
   /** Blobs up to this size are read into memory, checked, and loaded from there. */
