@@ -291,6 +291,15 @@ final class ModelManager {
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
     Optional<Path> local = s.store().localBlobPath(blob.sha256());
     if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES && blob.encryption() == null) {
+      long actualSize;
+      try {
+        actualSize = java.nio.file.Files.size(local.get());
+      } catch (IOException e) {
+        throw new StoreException("cannot read blob " + blob.sha256() + " of " + v + ": " + e.getMessage(), e);
+      }
+      if (actualSize != blob.size()) {
+        throw new IntegrityException(v + ": blob is " + actualSize + " bytes, manifest says " + blob.size());
+      }
       String actual = Digests.sha256(local.get());
       checkDigest(v, blob, actual);
       return ModelSource.of(local.get());
