@@ -587,7 +587,9 @@ public final class DefaultModelService implements ModelService {
 
   private long deadline(CallOptions options, LoadedVersion lv, long now) {
     Duration timeout = options.timeout().orElse(lv.scheduler().policy().defaultTimeout());
-    return timeout == null ? Long.MAX_VALUE : now + timeout.toNanos();
+    // A timeout of decades is no deadline: Duration.toNanos() overflows past 292 years, and
+    // deadlines are compared by subtraction on the ticker, which must not overflow either.
+    return timeout == null || timeout.compareTo(Scheduler.LONGEST_WAIT) >= 0 ? Long.MAX_VALUE : now + timeout.toNanos();
   }
 
   private boolean retryElsewhere(ModelVersion v, LoadedVersion lv, int attempt) {
