@@ -32,7 +32,8 @@ final class AccessControl {
   Principal require(Optional<Principal> given, Action action, String model) {
     Principal who = given.orElse(defaultPrincipal);
     if (!allows(who, action, model)) {
-      AUDIT.warn("denied {} on model '{}' to principal '{}' (roles {})", action, model, who.name(), who.roles());
+      AUDIT.warn("denied {} on model '{}' to principal '{}' (roles {})", action, model, printable(who.name()),
+          printable(String.valueOf(who.roles())));
       throw new AccessDeniedException(who.name(), action, model);
     }
     return who;
@@ -44,9 +45,29 @@ final class AccessControl {
       return authorizer.decide(who, action, model);
     } catch (RuntimeException e) {
       AUDIT.error("authorizer {} failed deciding {} on model '{}' for '{}'; denied: {}", authorizer, action, model,
-          who.name(), e.toString());
+          printable(who.name()), printable(e.toString()));
       return false;
     }
+  }
+
+  /**
+   * {@code s} with control and line-separator characters written as Java unicode escapes, for log
+   * lines: principal names come from callers, and one holding a line break could forge audit entries.
+   */
+  static String printable(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        if (sb == null) {
+          sb = new StringBuilder(s.substring(0, i));
+        }
+        sb.append(String.format("\\u%04x", (int) c));
+      } else if (sb != null) {
+        sb.append(c);
+      }
+    }
+    return sb == null ? s : sb.toString();
   }
 
   /** The principal of a call that names none. */

@@ -268,7 +268,7 @@ public final class DefaultModelService implements ModelService {
       if (store.createManifest(name, next, json)) {
         ModelVersion v = new ModelVersion(name, next);
         catalog.reload(name);
-        AUDIT.info("deploy {} by {} (sha256 {}, {} bytes{}{})", v, who.name(), sha256, size,
+        AUDIT.info("deploy {} by {} (sha256 {}, {} bytes{}{})", v, AccessControl.printable(who.name()), sha256, size,
             encryption == null ? "" : ", encrypted under master key '" + encryptUnder + "'",
             signingKey == null ? "" : ", signed with key '" + signingKeyId + "'");
         options.alias().ifPresent(a -> setAlias(name, a, v.version(), CallOptions.defaults().withPrincipal(who)));
@@ -351,7 +351,7 @@ public final class DefaultModelService implements ModelService {
     if (manager.retire(v)) {
       events.emit(new ModelEvent.VersionRetired(clock.instant(), v));
     }
-    AUDIT.info("undeploy {} by {}", v, who.name());
+    AUDIT.info("undeploy {} by {}", v, AccessControl.printable(who.name()));
   }
 
   @Override
@@ -411,7 +411,8 @@ public final class DefaultModelService implements ModelService {
       }
       Alias updated = new Alias(name, alias, version, history);
       if (store.writeAlias(name, alias, Json.write(updated), current.map(StoredDocument::etag).orElse(null))) {
-        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, who, rollback ? " (rollback)" : "");
+        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, AccessControl.printable(who),
+            rollback ? " (rollback)" : "");
         catalog.reload(name);
         awaitSwap(name, alias);
         return updated;

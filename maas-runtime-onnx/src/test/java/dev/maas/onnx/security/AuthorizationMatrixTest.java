@@ -247,6 +247,19 @@ class AuthorizationMatrixTest {
     }
   }
 
+  /** Principal names come from callers: one with a line break must not forge an audit line. */
+  @Test
+  void aPrincipalNameCannotForgeAuditLines() throws Exception {
+    Principal forger = Principal.of("mallory\n[main] INFO dev.maas.audit - deploy m:9 by admin");
+    try (ModelService maas = ModelService.builder().storeDirectory(storeDir).runtime(onnx)
+        .authorizer(PolicyAuthorizer.builder().build()).build()) {
+      String audit = Audit.capture(() -> assertThrows(AccessDeniedException.class,
+          () -> maas.versions(MODEL, CallOptions.defaults().withPrincipal(forger))));
+      assertEquals(1, audit.lines().count(), audit);
+      assertTrue(audit.contains("mallory\\u000a[main]"), audit);
+    }
+  }
+
   @Test
   void byDefaultEverythingIsAllowed() throws Exception {
     try (ModelService maas = ModelService.builder().storeDirectory(storeDir).runtime(onnx).build()) {
