@@ -27,7 +27,9 @@ public final class Fuzzing implements AroundPropertyHook {
   @Override
   public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
     double scale = Double.parseDouble(System.getProperty(SCALE, "1"));
-    context.attributes().tries().ifPresent(t -> context.attributes().setTries((int) Math.max(1, Math.round(t * scale))));
+    // Examples (one try) stay examples; properties scale.
+    context.attributes().tries().filter(t -> t > 1)
+        .ifPresent(t -> context.attributes().setTries((int) Math.max(1, Math.round(t * scale))));
     PropertyExecutionResult result = property.execute();
     record(result.countTries() + " " + context.extendedLabel());
     return result;
