@@ -302,8 +302,8 @@ public final class DefaultModelService implements ModelService {
   private static byte[] readModel(Path modelFile) {
     try {
       return Files.readAllBytes(modelFile);
-    } catch (java.io.IOException | OutOfMemoryError e) {
-      throw new InvalidInputException("cannot read model file " + modelFile + " into memory to encrypt it: " + e, e);
+    } catch (java.io.IOException e) {
+      throw new InvalidInputException("cannot read model file " + modelFile + " to encrypt it: " + e.getMessage(), e);
     }
   }
 
