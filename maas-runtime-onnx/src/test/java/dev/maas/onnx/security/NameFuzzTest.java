@@ -91,7 +91,7 @@ class NameFuzzTest {
         Tuple.of(20, Arbitraries.strings().withChars("m:@0123456789prod-.".toCharArray()).ofMinLength(1).ofMaxLength(12)));
   }
 
-  @Property(tries = 26_000)
+  @Property(tries = 30_000)
   @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
   void anyNameEndsTypedAndWritesNothing(@ForAll("names") String name, @ForAll("names") String alias) throws Exception {
     Path missing = dir.resolve("no-such-file.onnx");

@@ -220,7 +220,7 @@ class StoreDocumentFuzzTest {
     return Arbitraries.of(Spoil.class);
   }
 
-  @Property(tries = 8_000)
+  @Property(tries = 10_000)
   @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
   void anyAliasRecordReadsOrFailsTyped(@ForAll("spoils") Spoil how, @ForAll long seed) throws Exception {
     store.tamperAlias("m", "prod", spoil(alias, how, seed));

@@ -181,7 +181,7 @@ class TensorFuzzTest {
     return sb.toString();
   }
 
-  @Property(tries = 20_000)
+  @Property(tries = 32_000)
   void anyTensorRunsOrIsRefusedBeforeNativeCode(@ForAll("cases") Case c) {
     String outcome = Bounded.run(Set.of(InvalidInputException.class), () -> {
       Tensor t = tensor(c);
