@@ -30,5 +30,7 @@ public enum ErrorCode {
   /** The call was cancelled by its caller. */
   CANCELLED,
   /** Loading a version would exceed the memory budget and nothing can be evicted. */
-  CAPACITY
+  CAPACITY,
+  /** The service's authorizer did not allow the caller to do this to this model. */
+  ACCESS_DENIED
 }

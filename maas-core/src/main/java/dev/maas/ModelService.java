@@ -1,7 +1,12 @@
 package dev.maas;
 
 import dev.maas.internal.DefaultModelService;
+import dev.maas.security.Action;
+import dev.maas.security.Authorizer;
+import dev.maas.security.InputLimits;
+import dev.maas.security.KeyProvider;
 import dev.maas.security.Principal;
+import dev.maas.security.SigningKeys;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.Runtime;
 import dev.maas.spi.RuntimeProvider;
@@ -10,6 +15,9 @@ import dev.maas.version.Alias;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import dev.maas.batch.BatchingPolicy;
@@ -57,6 +65,20 @@ import java.util.concurrent.ExecutorService;
  * sharing the store (another process, another instance) are seen after at most the builder's
  * {@link Builder#refreshInterval(Duration) refresh interval}, or at once after {@link #refresh()}.
  *
+ * <p><b>Security.</b> Every call that names a model is first put to the builder's {@link
+ * Builder#authorizer(Authorizer) authorizer} as an {@link Action} by the call's principal ({@link
+ * CallOptions#withPrincipal}, else the builder's {@link Builder#defaultPrincipal default}): {@code
+ * predict}, {@code predictAsync} and {@code submitJob} are {@link Action#PREDICT}; {@code deploy}
+ * is {@link Action#DEPLOY}; {@code setAlias} and {@code rollback} are {@link Action#PROMOTE};
+ * {@code undeploy} is {@link Action#DELETE}; {@code versions}, {@code manifest}, {@code aliases}
+ * and {@code alias} are {@link Action#READ}, and {@code list} shows only the models the caller may
+ * read. A denied call fails with {@link AccessDeniedException} before any work is done and is
+ * written to the audit log (SLF4J logger {@code dev.maas.audit}), as deploys, alias moves,
+ * rollbacks and undeploys are. The embedded default {@link Authorizer#allowAll()} allows
+ * everything. Requests are checked against the builder's {@link Builder#inputLimits(InputLimits)
+ * input limits}; manifests can be signed ({@link Builder#signWith}) and required to be ({@link
+ * Builder#trustedKeys}); models can be encrypted at rest ({@link DeployOptions#withEncryption}).
+ *
  * <p><b>Threads.</b> All methods are thread-safe. {@link #close()} completes or fails every call
  * in flight and releases what the service created; after it, every call fails with {@link
  * ServiceClosedException}.
@@ -90,6 +112,10 @@ public interface ModelService extends AutoCloseable {
    * @throws InvalidInputException if the name is invalid or the file does not exist
    * @throws ModelLoadException if the runtime cannot read the model (nothing is published)
    * @throws StoreException if the store fails (nothing visible is published)
+   * @throws AccessDeniedException if the principal may not {@link Action#DEPLOY} the model (nor
+   *     {@link Action#PROMOTE} it, when the options name an alias)
+   * @throws LimitExceededException if the manifest would exceed {@link InputLimits#maxManifestBytes()},
+   *     or a model to encrypt is 2 GiB or more
    */
   ModelVersion deploy(String name, Path modelFile, DeployOptions options);
 
@@ -99,8 +125,17 @@ public interface ModelService extends AutoCloseable {
    *
    * @throws ConflictException if an alias points at the version
    * @throws VersionNotFoundException if there is no such version
+   * @throws AccessDeniedException if the default principal may not {@link Action#DELETE} the model
    */
-  void undeploy(String name, long version);
+  default void undeploy(String name, long version) {
+    undeploy(name, version, CallOptions.defaults());
+  }
+
+  /**
+   * Like {@link #undeploy(String, long)}, as the principal of {@code options}, which must be
+   * allowed to {@link Action#DELETE} the model and is recorded in the audit log.
+   */
+  void undeploy(String name, long version, CallOptions options);
 
   /**
    * Points {@code alias} of model {@code name} at {@code version}, recording the move in the
@@ -138,23 +173,41 @@ public interface ModelService extends AutoCloseable {
 
   // ------------------------------------------------------------------ reading the catalog
 
-  /** The names of all models with at least one version, sorted. */
-  List<String> list();
+  /** The names of all models with at least one version that the default principal may read, sorted. */
+  default List<String> list() {
+    return list(CallOptions.defaults());
+  }
+
+  /**
+   * The names of all models with at least one version that the principal of {@code options} may
+   * {@link Action#READ}, sorted. Models it may not read are left out, not refused.
+   */
+  List<String> list(CallOptions options);
 
   /**
    * The versions of a model, oldest first.
    *
    * @throws ModelNotFoundException if the model has no versions
+   * @throws AccessDeniedException if the default principal may not {@link Action#READ} the model
    */
-  List<ModelVersion> versions(String name);
+  default List<ModelVersion> versions(String name) {
+    return versions(name, CallOptions.defaults());
+  }
+
+  /** Like {@link #versions(String)}, as the principal of {@code options}. */
+  List<ModelVersion> versions(String name, CallOptions options);
 
   /**
    * The manifest of the version {@code ref} resolves to now.
    *
    * @throws ModelNotFoundException if the model does not exist
    * @throws VersionNotFoundException if the version or alias does not exist
+   * @throws IntegrityException if the manifest is malformed or fails signature verification
+   * @throws AccessDeniedException if the default principal may not {@link Action#READ} the model
    */
-  Manifest manifest(ModelRef ref);
+  default Manifest manifest(ModelRef ref) {
+    return manifest(ref, CallOptions.defaults());
+  }
 
   /**
    * Checks the version {@code ref} resolves to without loading it: every blob's SHA-256 and size
@@ -165,11 +218,33 @@ public interface ModelService extends AutoCloseable {
    */
   Manifest verify(ModelRef ref);
 
-  /** The aliases of a model with their history, sorted by name. */
-  List<Alias> aliases(String name);
 
-  /** One alias of a model, if it is set. */
-  Optional<Alias> alias(String name, String alias);
+  /** Like {@link #manifest(ModelRef)}, as the principal of {@code options}. */
+  Manifest manifest(ModelRef ref, CallOptions options);
+
+  /**
+   * The aliases of a model with their history, sorted by name.
+   *
+   * @throws AccessDeniedException if the default principal may not {@link Action#READ} the model
+   */
+  default List<Alias> aliases(String name) {
+    return aliases(name, CallOptions.defaults());
+  }
+
+  /** Like {@link #aliases(String)}, as the principal of {@code options}. */
+  List<Alias> aliases(String name, CallOptions options);
+
+  /**
+   * One alias of a model, if it is set.
+   *
+   * @throws AccessDeniedException if the default principal may not {@link Action#READ} the model
+   */
+  default Optional<Alias> alias(String name, String alias) {
+    return alias(name, alias, CallOptions.defaults());
+  }
+
+  /** Like {@link #alias(String, String)}, as the principal of {@code options}. */
+  Optional<Alias> alias(String name, String alias, CallOptions options);
 
   /**
    * Re-reads versions and aliases from the store now and waits (up to two minutes) until routing
@@ -190,6 +265,8 @@ public interface ModelService extends AutoCloseable {
    * @throws InferenceException if the runtime fails
    * @throws DeadlineExceededException if the call's timeout passed first
    * @throws ServiceClosedException if the service is closed
+   * @throws AccessDeniedException if the principal may not {@link Action#PREDICT} the model
+   * @throws LimitExceededException if the request exceeds one of the builder's {@link InputLimits}
    */
   default InferenceResult predict(ModelRef ref, InferenceRequest request) {
     return predict(ref, request, CallOptions.defaults());
@@ -223,8 +300,17 @@ public interface ModelService extends AutoCloseable {
    * @throws ModelNotFoundException if the model does not exist
    * @throws VersionNotFoundException if the version or alias does not exist
    * @throws ModelLoadException if the version cannot be loaded
+   * @throws AccessDeniedException if the default principal may not {@link Action#PREDICT} the model
    */
-  Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options);
+  default Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options) {
+    return submitJob(ref, inputs, options, CallOptions.defaults());
+  }
+
+  /**
+   * Like {@link #submitJob(ModelRef, Iterable, JobOptions)}, as the principal of {@code call}: the
+   * job and each of its items run with {@code call}'s principal and timeout, at the job's priority.
+   */
+  Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options, CallOptions call);
 
   /** Agreement and latency of every shadow version that received copies of calls. */
   List<ShadowStats> shadowStats();
@@ -262,8 +348,82 @@ public interface ModelService extends AutoCloseable {
     private VersionPolicy versionPolicy = VersionPolicy.onDemand();
     private final Map<String, VersionPolicy> versionPolicies = new HashMap<>();
     private final List<ModelEventListener> listeners = new ArrayList<>();
+    private Authorizer authorizer = Authorizer.allowAll();
+    private String signingKeyId;
+    private PrivateKey signingKey;
+    private Map<String, PublicKey> trustedKeys = Map.of();
+    private KeyProvider keyProvider;
+    private InputLimits inputLimits = InputLimits.defaults();
 
     private Builder() {}
+
+    /**
+     * Who may do what to which model; {@link Authorizer#allowAll()} by default. Asked before every
+     * call that names a model (see "Security" in {@link ModelService}).
+     */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+      return this;
+    }
+
+    /**
+     * Signs the manifest of every deploy with an Ed25519 private key, recording {@code keyId} in it
+     * (see {@link dev.maas.version.ManifestSignature}). Services that trust the matching public key
+     * under the same id load the version; others that require signatures refuse it. Unsigned by default.
+     *
+     * @throws IllegalArgumentException if the key id is invalid or the key is not an Ed25519 private key
+     */
+    public Builder signWith(String keyId, PrivateKey key) {
+      dev.maas.version.ManifestSignature.checkKeyId(keyId);
+      SigningKeys.checkEd25519(key);
+      try {
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(key);
+        s.update(new byte[1]);
+        s.sign();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalArgumentException("cannot sign with key '" + keyId + "': " + e.getMessage(), e);
+      }
+      this.signingKeyId = keyId;
+      this.signingKey = key;
+      return this;
+    }
+
+    /**
+     * Requires every manifest to be signed by one of these Ed25519 public keys, by key id: a version
+     * whose manifest is unsigned, signed by another key, or altered after signing is never loaded
+     * (an {@link IntegrityException} says which), and an alias cannot be pointed at it. Keep
+     * several ids to rotate keys. Not required by default.
+     *
+     * @throws IllegalArgumentException if the map is empty, or an id or key is invalid
+     */
+    public Builder trustedKeys(Map<String, PublicKey> keys) {
+      if (keys.isEmpty()) {
+        throw new IllegalArgumentException("trustedKeys needs at least one key; leave it unset to accept unsigned manifests");
+      }
+      for (Map.Entry<String, PublicKey> e : keys.entrySet()) {
+        dev.maas.version.ManifestSignature.checkKeyId(e.getKey());
+        SigningKeys.checkEd25519(e.getValue());
+      }
+      this.trustedKeys = Map.copyOf(keys);
+      return this;
+    }
+
+    /**
+     * The master keys for encryption at rest: deploys with {@link DeployOptions#withEncryption}
+     * wrap their data keys with them, and loads of encrypted versions unwrap them. None by default
+     * (such deploys are refused and such versions fail to load).
+     */
+    public Builder keyProvider(KeyProvider provider) {
+      this.keyProvider = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /** Bounds on requests and stored documents; {@link InputLimits#defaults()} unless set. */
+    public Builder inputLimits(InputLimits limits) {
+      this.inputLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
 
     /**
      * The most bytes loaded versions may hold together (each weighs at least its model files).
@@ -389,14 +549,17 @@ public interface ModelService extends AutoCloseable {
     /**
      * Builds the service.
      *
-     * @throws IllegalStateException if no store was set, or no runtime was set and not exactly one
-     *     {@link RuntimeProvider} is on the classpath
+     * @throws IllegalStateException if no store was set, no runtime was set and not exactly one
+     *     {@link RuntimeProvider} is on the classpath, or the service would refuse its own signed
+     *     deploys (its signing key id is not among its trusted keys, or the trusted key under that
+     *     id does not match the signing key)
      */
     public ModelService build() {
       if (store == null) {
         throw new IllegalStateException(
             "no model store: call store(...) or storeDirectory(Path) on the builder");
       }
+      checkSigningKeyIsTrusted();
       Runtime rt = runtime;
       boolean ownsRuntime = false;
       if (rt == null) {
@@ -405,7 +568,34 @@ public interface ModelService extends AutoCloseable {
       }
       return new DefaultModelService(new DefaultModelService.Settings(store, rt, ownsRuntime, refreshInterval,
           clock, executor, defaultPrincipal, batching, batchingByModel, ticker, schedulerThreads, memoryBudget,
-          versionPolicy, versionPolicies, listeners));
+          versionPolicy, versionPolicies, listeners, new DefaultModelService.SecuritySettings(authorizer,
+              signingKeyId, signingKey, trustedKeys, keyProvider, inputLimits)));
+    }
+
+    private void checkSigningKeyIsTrusted() {
+      if (signingKey == null || trustedKeys.isEmpty()) {
+        return;
+      }
+      PublicKey trusted = trustedKeys.get(signingKeyId);
+      if (trusted == null) {
+        throw new IllegalStateException("signing key id '" + signingKeyId + "' is not among the trusted keys "
+            + new java.util.TreeSet<>(trustedKeys.keySet()) + ": this service would refuse its own deploys");
+      }
+      try {
+        byte[] probe = "maas signing key probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(signingKey);
+        s.update(probe);
+        byte[] sig = s.sign();
+        s.initVerify(trusted);
+        s.update(probe);
+        if (!s.verify(sig)) {
+          throw new IllegalStateException("the trusted key '" + signingKeyId + "' is not the public half of the"
+              + " signing key: this service would refuse its own deploys");
+        }
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("cannot check signing key '" + signingKeyId + "': " + e.getMessage(), e);
+      }
     }
 
     private static Runtime discoverRuntime() {

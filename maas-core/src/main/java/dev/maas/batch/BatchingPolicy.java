@@ -32,12 +32,13 @@ import java.util.Objects;
  * outputs named in {@link #withOutputFollows} are cut back to each request's own length. A model
  * whose inputs or outputs have no dynamic first dimension is never batched.
  *
- * @param maxBatchSize the most rows one run may take; 1 turns batching off
+ * @param maxBatchSize the most rows one run may take; 1 turns batching off; at most {@value #MAX_BATCH_SIZE}
  * @param maxQueueDelay the longest the oldest request of a forming batch waits for stragglers
  * @param preferredBatchSizes batch sizes (rows) at which a batch is dispatched at once
  * @param queueCapacity the most requests queued per version; beyond it calls fail at once with
  *     {@link dev.maas.OverloadedException}
- * @param instances how many batches may run at once on one loaded version
+ * @param instances how many batches may run at once on one loaded version (each is a thread); at
+ *     most {@value #MAX_INSTANCES}
  * @param defaultTimeout the deadline of calls that set none, or null for none
  * @param padding pad values by input name, for inputs whose non-batch dimensions may differ
  * @param outputFollows for outputs cut back after padding: output name to the (input, axis) whose
@@ -70,10 +71,23 @@ public record BatchingPolicy(
     }
   }
 
+  /**
+   * The largest {@link #maxBatchSize()}. Policies also come from manifests in the store, and each
+   * loaded version sizes a histogram by it: the bound keeps a careless or hostile manifest from
+   * costing gigabytes.
+   */
+  public static final int MAX_BATCH_SIZE = 1 << 16;
+
+  /**
+   * The most {@link #instances()}: each is a thread of every loaded version, so the bound keeps a
+   * careless or hostile manifest from starting millions of threads.
+   */
+  public static final int MAX_INSTANCES = 1024;
+
   /** Validates and copies. */
   public BatchingPolicy {
-    if (maxBatchSize < 1) {
-      throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+    if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException("maxBatchSize must be 1.." + MAX_BATCH_SIZE + ", got " + maxBatchSize);
     }
     Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
     if (maxQueueDelay.isNegative()) {
@@ -88,8 +102,8 @@ public record BatchingPolicy(
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
     }
-    if (instances < 1) {
-      throw new IllegalArgumentException("instances must be >= 1, got " + instances);
+    if (instances < 1 || instances > MAX_INSTANCES) {
+      throw new IllegalArgumentException("instances must be 1.." + MAX_INSTANCES + ", got " + instances);
     }
     if (defaultTimeout != null && (defaultTimeout.isZero() || defaultTimeout.isNegative())) {
       throw new IllegalArgumentException("defaultTimeout must be positive, got " + defaultTimeout);
@@ -109,7 +123,8 @@ public record BatchingPolicy(
    */
   public static BatchingPolicy defaults() {
     return new BatchingPolicy(1, Duration.ZERO, List.of(), 1000,
-        Math.max(1, java.lang.Runtime.getRuntime().availableProcessors()), null, Map.of(), Map.of());
+        Math.min(MAX_INSTANCES, Math.max(1, java.lang.Runtime.getRuntime().availableProcessors())), null, Map.of(),
+        Map.of());
   }
 
   /** Whether batching is on ({@code maxBatchSize} above 1). */

@@ -4,11 +4,13 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.maas.ModelNotFoundException;
 import dev.maas.VersionNotFoundException;
+import dev.maas.security.InputLimits;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.StoredDocument;
 import dev.maas.version.Alias;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,12 +42,24 @@ final class Catalog {
   }
 
   private final ModelStore store;
+  private final InputLimits limits;
+  private final Map<String, PublicKey> trustedKeys; // empty: manifests need no signature
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final Cache<ModelVersion, Manifest> manifests = Caffeine.newBuilder().maximumSize(10_000).build();
   private volatile ChangeListener listener = (m, o, n) -> { };
 
   Catalog(ModelStore store) {
+    this(store, InputLimits.defaults(), Map.of());
+  }
+
+  /**
+   * A catalog that refuses documents over {@code limits} and, when {@code trustedKeys} is not
+   * empty, manifests not signed by one of them.
+   */
+  Catalog(ModelStore store, InputLimits limits, Map<String, PublicKey> trustedKeys) {
     this.store = store;
+    this.limits = limits;
+    this.trustedKeys = Map.copyOf(trustedKeys);
   }
 
   void listener(ChangeListener l) {
@@ -63,7 +77,13 @@ final class Catalog {
 
   Optional<Alias> readAlias(String model, String alias) {
     Optional<StoredDocument> doc = store.readAlias(model, alias);
-    return doc.map(d -> Json.readAlias(d.content(), model, alias));
+    return doc.map(d -> parseAlias(d.content(), model, alias));
+  }
+
+  /** Parses an alias record after checking it against the limits. */
+  Alias parseAlias(byte[] json, String model, String alias) {
+    Limits.checkDocument(json, "alias record " + model + "@" + alias, limits);
+    return Json.readAlias(json, model, alias);
   }
 
   /** The model as last read; read now if it never was. */
@@ -150,9 +170,12 @@ final class Catalog {
   }
 
   /**
-   * The manifest of a version, read once and cached (manifests are immutable).
+   * The manifest of a version, read once and cached (manifests are immutable): checked against the
+   * limits, then, when the service trusts keys, verified against them, and only then parsed.
    *
    * @throws VersionNotFoundException if the store has no manifest for it
+   * @throws dev.maas.IntegrityException if it is malformed, describes another version, or fails verification
+   * @throws dev.maas.LimitExceededException if it is too large or too deeply nested
    */
   Manifest manifest(ModelVersion v) {
     Manifest m = manifests.getIfPresent(v);
@@ -161,9 +184,21 @@ final class Catalog {
     }
     byte[] json = store.readManifest(v.model(), v.version()).orElseThrow(
         () -> new VersionNotFoundException("no manifest for " + v + " in " + store.describe()));
-    m = Json.readManifest(json, v);
+    m = parseManifest(json, v, limits, trustedKeys);
     manifests.put(v, m);
     return m;
+  }
+
+  /**
+   * Reads the manifest document stored for {@code v}: checked against the limits, then verified
+   * against the trusted keys (when there are any), and only then parsed.
+   */
+  static Manifest parseManifest(byte[] json, ModelVersion v, InputLimits limits, Map<String, PublicKey> trustedKeys) {
+    Limits.checkDocument(json, "manifest of " + v, limits);
+    if (!trustedKeys.isEmpty()) {
+      ManifestSigning.verify(json, v, trustedKeys);
+    }
+    return Json.readManifest(json, v);
   }
 
   void forgetManifest(ModelVersion v) {

@@ -13,7 +13,15 @@ import dev.maas.ModelSignature;
 import dev.maas.Names;
 import dev.maas.ServiceClosedException;
 import dev.maas.VersionNotFoundException;
+import dev.maas.LimitExceededException;
+import dev.maas.security.Action;
+import dev.maas.security.Authorizer;
+import dev.maas.security.InputLimits;
+import dev.maas.security.KeyProvider;
 import dev.maas.security.Principal;
+import dev.maas.version.BlobEncryption;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.Runtime;
@@ -87,6 +95,11 @@ public final class DefaultModelService implements ModelService {
   private final Shadows shadows = new Shadows();
   private final java.util.concurrent.ScheduledFuture<?> poller;
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
+  private final AccessControl access;
+  private final InputLimits limits;
+  private final String signingKeyId;
+  private final PrivateKey signingKey;
+  private final KeyProvider keyProvider;
 
   /** Everything the builder collected; see {@link ModelService.Builder}. */
   public record Settings(
@@ -104,7 +117,36 @@ public final class DefaultModelService implements ModelService {
       long memoryBudgetBytes,
       VersionPolicy defaultVersionPolicy,
       Map<String, VersionPolicy> versionPolicies,
-      List<ModelEventListener> listeners) {}
+      List<ModelEventListener> listeners,
+      SecuritySettings security) {
+    /** Settings with the security defaults: allow all, no signing, no encryption, default limits. */
+    public Settings(ModelStore store, Runtime runtime, boolean ownsRuntime, Duration refreshInterval, Clock clock,
+        ExecutorService executor, Principal defaultPrincipal, BatchingPolicy defaultBatching,
+        Map<String, BatchingPolicy> batchingByModel, Ticker ticker, ThreadFactory schedulerThreads,
+        long memoryBudgetBytes, VersionPolicy defaultVersionPolicy, Map<String, VersionPolicy> versionPolicies,
+        List<ModelEventListener> listeners) {
+      this(store, runtime, ownsRuntime, refreshInterval, clock, executor, defaultPrincipal, defaultBatching,
+          batchingByModel, ticker, schedulerThreads, memoryBudgetBytes, defaultVersionPolicy, versionPolicies,
+          listeners, SecuritySettings.DEFAULTS);
+    }
+  }
+
+  /**
+   * The security settings the builder collected.
+   *
+   * @param authorizer who may do what
+   * @param signingKeyId the id to sign manifests under, or null to sign nothing
+   * @param signingKey the Ed25519 private key to sign with, or null
+   * @param trustedKeys the keys manifests must be signed with; empty to accept unsigned manifests
+   * @param keyProvider the master keys for encryption at rest, or null
+   * @param limits the bounds on requests and documents
+   */
+  public record SecuritySettings(Authorizer authorizer, String signingKeyId, PrivateKey signingKey,
+      Map<String, PublicKey> trustedKeys, KeyProvider keyProvider, InputLimits limits) {
+    /** Allow all, no signing, no verification, no encryption, default limits. */
+    public static final SecuritySettings DEFAULTS =
+        new SecuritySettings(Authorizer.allowAll(), null, null, Map.of(), null, InputLimits.defaults());
+  }
 
   /**
    * Creates the service; use {@link ModelService#builder()}.
@@ -129,10 +171,16 @@ public final class DefaultModelService implements ModelService {
     ScheduledThreadPoolExecutor sw = new ScheduledThreadPoolExecutor(2, daemonThreads("maas-swap-"));
     sw.setRemoveOnCancelPolicy(true);
     this.background = sw;
-    this.catalog = new Catalog(store);
+    SecuritySettings sec = s.security();
+    this.access = new AccessControl(sec.authorizer(), defaultPrincipal);
+    this.limits = sec.limits();
+    this.signingKeyId = sec.signingKeyId();
+    this.signingKey = sec.signingKey();
+    this.keyProvider = sec.keyProvider();
+    this.catalog = new Catalog(store, limits, sec.trustedKeys());
     this.manager = new ModelManager(new ModelManager.Settings(store, runtime, catalog::manifest, this::policyFor,
         ticker, timers, s.schedulerThreads() != null ? s.schedulerThreads() : daemonThreads("maas-batcher-"),
-        s.memoryBudgetBytes(), events, clock));
+        s.memoryBudgetBytes(), events, clock, keyProvider));
     Map<String, VersionPolicy> vp = Map.copyOf(s.versionPolicies());
     this.router = new Router(catalog, manager, events, background,
         model -> vp.getOrDefault(model, s.defaultVersionPolicy()), clock);
@@ -164,21 +212,38 @@ public final class DefaultModelService implements ModelService {
   public ModelVersion deploy(String name, Path modelFile, DeployOptions options) {
     checkOpen();
     Names.checkModelName(name);
+    Principal who = access.require(options.principal(), Action.DEPLOY, name);
+    if (options.alias().isPresent()) {
+      access.require(Optional.of(who), Action.PROMOTE, name); // refused before anything is published
+    }
     if (modelFile == null || !Files.isRegularFile(modelFile)) {
       throw new InvalidInputException("model file not found: " + modelFile);
     }
-    Principal who = options.principal().orElse(defaultPrincipal);
-    ModelSignature signature = runtime.inspect(ModelSource.of(modelFile));
-    String sha256 = Digests.sha256(modelFile);
-    long size;
-    try {
-      size = Files.size(modelFile);
-    } catch (java.io.IOException e) {
-      throw new InvalidInputException("cannot read model file " + modelFile + ": " + e.getMessage());
+    String encryptUnder = options.encryptionKey().orElse(null);
+    if (encryptUnder != null) {
+      checkCanEncrypt(modelFile, encryptUnder);
     }
-    // Blobs first, then the manifest: until the manifest exists, nothing is visible.
-    if (!store.hasBlob(sha256)) {
-      store.putBlob(sha256, modelFile);
+    ModelSignature signature = runtime.inspect(ModelSource.of(modelFile));
+    String sha256;
+    long size;
+    BlobEncryption encryption = null;
+    if (encryptUnder == null) {
+      sha256 = Digests.sha256(modelFile);
+      try {
+        size = Files.size(modelFile);
+      } catch (java.io.IOException e) {
+        throw new InvalidInputException("cannot read model file " + modelFile + ": " + e.getMessage());
+      }
+      // Blobs first, then the manifest: until the manifest exists, nothing is visible.
+      if (!store.hasBlob(sha256)) {
+        store.putBlob(sha256, modelFile);
+      }
+    } else {
+      BlobCipher.Sealed sealed = BlobCipher.encrypt(readModel(modelFile), keyProvider, encryptUnder);
+      sha256 = Digests.sha256(sealed.ciphertext());
+      size = sealed.ciphertext().length;
+      encryption = sealed.encryption();
+      putCiphertext(sha256, sealed.ciphertext());
     }
     Map<String, TensorData> warmup = null;
     if (options.warmup().isPresent()) {
@@ -189,15 +254,23 @@ public final class DefaultModelService implements ModelService {
       }
     }
     String fileName = modelFile.getFileName().toString();
-    List<BlobRef> blobs = List.of(new BlobRef(BlobRef.MODEL, fileName, sha256, size));
+    List<BlobRef> blobs = List.of(new BlobRef(BlobRef.MODEL, fileName, sha256, size, encryption));
     long next = store.versions(name).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
     for (int attempt = 0; attempt < 10_000; attempt++, next++) {
       Manifest m = new Manifest(Manifest.SCHEMA_VERSION, name, next, clock.instant(), who.name(),
           runtime.name(), blobs, signature, options.labels(), options.batching().orElse(null), warmup);
-      if (store.createManifest(name, next, Json.write(m))) {
+      if (signingKey != null) {
+        m = ManifestSigning.sign(m, signingKeyId, signingKey);
+      }
+      byte[] json = Json.write(m);
+      // A manifest this service could not read back is never published.
+      Limits.checkDocument(json, "manifest of " + name + ":" + next, limits);
+      if (store.createManifest(name, next, json)) {
         ModelVersion v = new ModelVersion(name, next);
         catalog.reload(name);
-        AUDIT.info("deploy {} by {} (sha256 {}, {} bytes)", v, who.name(), sha256, size);
+        AUDIT.info("deploy {} by {} (sha256 {}, {} bytes{}{})", v, AccessControl.printable(who.name()), sha256, size,
+            encryption == null ? "" : ", encrypted under master key '" + encryptUnder + "'",
+            signingKey == null ? "" : ", signed with key '" + signingKeyId + "'");
         options.alias().ifPresent(a -> setAlias(name, a, v.version(), CallOptions.defaults().withPrincipal(who)));
         return v;
       }
@@ -205,11 +278,65 @@ public final class DefaultModelService implements ModelService {
     throw new ConflictException("could not allocate a version number for '" + name + "': too many concurrent deploys");
   }
 
+  /** Refuses an encrypted deploy that cannot work, before the model is read. */
+  private void checkCanEncrypt(Path modelFile, String alias) {
+    if (keyProvider == null) {
+      throw new InvalidInputException("cannot encrypt with master key '" + alias
+          + "': this service has no key provider (ModelService.Builder.keyProvider)");
+    }
+    if (!keyProvider.hasKey(alias)) {
+      throw new InvalidInputException("cannot encrypt: " + keyProvider.describe() + " holds no master key '" + alias + "'");
+    }
+    long size;
+    try {
+      size = Files.size(modelFile);
+    } catch (java.io.IOException e) {
+      throw new InvalidInputException("cannot read model file " + modelFile + ": " + e.getMessage());
+    }
+    if (size > BlobCipher.MAX_PLAINTEXT_BYTES) {
+      throw new LimitExceededException(BlobCipher.LIMIT_NAME, BlobCipher.MAX_PLAINTEXT_BYTES, size,
+          "model file " + modelFile + ", to be encrypted in memory,");
+    }
+  }
+
+  private static byte[] readModel(Path modelFile) {
+    try {
+      return Files.readAllBytes(modelFile);
+    } catch (java.io.IOException e) {
+      throw new InvalidInputException("cannot read model file " + modelFile + " to encrypt it: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stores ciphertext through the store's file interface; only ciphertext is ever written. */
+  private void putCiphertext(String sha256, byte[] ciphertext) {
+    if (store.hasBlob(sha256)) {
+      return;
+    }
+    Path temp = null;
+    try {
+      temp = Files.createTempFile("maas-ciphertext-", ".bin");
+      Files.write(temp, ciphertext);
+      store.putBlob(sha256, temp);
+    } catch (java.io.IOException e) {
+      throw new dev.maas.StoreException("cannot stage the encrypted blob " + sha256 + ": " + e.getMessage(), e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (java.io.IOException e) {
+          LOG.debug("cannot delete {}: {}", temp, e.toString());
+        }
+      }
+    }
+  }
+
   @Override
-  public void undeploy(String name, long version) {
+  public void undeploy(String name, long version, CallOptions options) {
     checkOpen();
+    Names.checkModelName(name);
+    Principal who = access.require(options.principal(), Action.DELETE, name);
     ModelVersion v = new ModelVersion(name, version);
-    for (Alias a : aliases(name)) {
+    for (Alias a : aliasesOf(name)) {
       if (a.version() == version) {
         throw new ConflictException("cannot undeploy " + v + ": alias '" + a.name() + "' points at it; move the alias first");
       }
@@ -224,17 +351,22 @@ public final class DefaultModelService implements ModelService {
     if (manager.retire(v)) {
       events.emit(new ModelEvent.VersionRetired(clock.instant(), v));
     }
-    AUDIT.info("undeploy {} by {}", v, defaultPrincipal.name());
+    AUDIT.info("undeploy {} by {}", v, AccessControl.printable(who.name()));
   }
 
   @Override
   public Alias setAlias(String name, String alias, long version, CallOptions options) {
+    checkOpen();
+    Names.checkModelName(name);
+    access.require(options.principal(), Action.PROMOTE, name);
     return moveAlias(name, alias, version, options, false);
   }
 
   @Override
   public Alias rollback(String name, String alias, CallOptions options) {
     checkOpen();
+    Names.checkModelName(name);
+    access.require(options.principal(), Action.PROMOTE, name);
     Alias a = catalog.readAlias(Names.checkModelName(name), Names.checkAliasName(alias)).orElseThrow(
         () -> new VersionNotFoundException("model '" + name + "' has no alias '" + alias + "'"));
     long target = a.rollbackTarget();
@@ -267,18 +399,20 @@ public final class DefaultModelService implements ModelService {
           ? new ModelNotFoundException("no model '" + name + "' in " + store.describe())
           : new VersionNotFoundException("cannot point alias '" + alias + "' at " + target + ": no such version");
     }
+    catalog.manifest(target); // a manifest that is malformed or fails verification is never promoted
     String who = options.principal().orElse(defaultPrincipal).name();
     for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       Optional<StoredDocument> current = store.readAlias(name, alias);
       List<AliasChange> history = new ArrayList<>();
-      current.ifPresent(d -> history.addAll(Json.readAlias(d.content(), name, alias).history()));
+      current.ifPresent(d -> history.addAll(catalog.parseAlias(d.content(), name, alias).history()));
       history.add(new AliasChange(version, clock.instant(), who, rollback));
       if (history.size() > MAX_ALIAS_HISTORY) {
         history.subList(0, history.size() - MAX_ALIAS_HISTORY).clear();
       }
       Alias updated = new Alias(name, alias, version, history);
       if (store.writeAlias(name, alias, Json.write(updated), current.map(StoredDocument::etag).orElse(null))) {
-        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, who, rollback ? " (rollback)" : "");
+        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, AccessControl.printable(who),
+            rollback ? " (rollback)" : "");
         catalog.reload(name);
         awaitSwap(name, alias);
         return updated;
@@ -290,15 +424,23 @@ public final class DefaultModelService implements ModelService {
   // ------------------------------------------------------------------ catalog
 
   @Override
-  public List<String> list() {
+  public List<String> list(CallOptions options) {
     checkOpen();
-    return store.models();
+    Principal who = options.principal().orElse(defaultPrincipal);
+    List<String> out = new ArrayList<>();
+    for (String model : store.models()) {
+      if (access.allows(who, Action.READ, model)) {
+        out.add(model);
+      }
+    }
+    return out;
   }
 
   @Override
-  public List<ModelVersion> versions(String name) {
+  public List<ModelVersion> versions(String name, CallOptions options) {
     checkOpen();
     Names.checkModelName(name);
+    access.require(options.principal(), Action.READ, name);
     List<Long> vs = store.versions(name);
     if (vs.isEmpty()) {
       throw new ModelNotFoundException("no model '" + name + "' in " + store.describe());
@@ -309,14 +451,16 @@ public final class DefaultModelService implements ModelService {
   }
 
   @Override
-  public Manifest manifest(ModelRef ref) {
+  public Manifest manifest(ModelRef ref, CallOptions options) {
     checkOpen();
+    access.require(options.principal(), Action.READ, ref.name());
     return catalog.manifest(router.resolve(ref, null));
   }
 
   @Override
   public Manifest verify(ModelRef ref) {
     checkOpen();
+    access.require(CallOptions.defaults().principal(), Action.READ, ref.name());
     ModelVersion v = router.resolve(ref, null);
     Manifest m = catalog.manifest(v);
     for (BlobRef b : m.blobs()) {
@@ -342,9 +486,14 @@ public final class DefaultModelService implements ModelService {
   }
 
   @Override
-  public List<Alias> aliases(String name) {
+  public List<Alias> aliases(String name, CallOptions options) {
     checkOpen();
     Names.checkModelName(name);
+    access.require(options.principal(), Action.READ, name);
+    return aliasesOf(name);
+  }
+
+  private List<Alias> aliasesOf(String name) {
     List<Alias> out = new ArrayList<>();
     for (String a : store.aliases(name)) {
       catalog.readAlias(name, a).ifPresent(out::add);
@@ -353,10 +502,11 @@ public final class DefaultModelService implements ModelService {
   }
 
   @Override
-  public Optional<Alias> alias(String name, String alias) {
+  public Optional<Alias> alias(String name, String alias, CallOptions options) {
     checkOpen();
     Names.checkModelName(name);
     Names.checkAliasName(alias);
+    access.require(options.principal(), Action.READ, name);
     return catalog.readAlias(name, alias);
   }
 
@@ -377,6 +527,14 @@ public final class DefaultModelService implements ModelService {
 
   @Override
   public InferenceResult predict(ModelRef ref, InferenceRequest request, CallOptions options) {
+    checkOpen();
+    access.require(options.principal(), Action.PREDICT, ref.name());
+    Limits.checkRequest(request.inputs(), limits);
+    return predictAllowed(ref, request, options);
+  }
+
+  /** {@link #predict} once the call is authorized and within the limits. */
+  private InferenceResult predictAllowed(ModelRef ref, InferenceRequest request, CallOptions options) {
     checkOpen();
     long now = ticker.read();
     String key = options.requestKey().orElse(null);
@@ -404,13 +562,15 @@ public final class DefaultModelService implements ModelService {
     CompletableFuture<InferenceResult> result = new CompletableFuture<>();
     try {
       checkOpen();
+      access.require(options.principal(), Action.PREDICT, ref.name());
+      Limits.checkRequest(request.inputs(), limits);
       ModelVersion v = router.resolve(ref, options.requestKey().orElse(null));
       LoadedVersion lv = manager.get(v);
       if (!lv.scheduler().batching() || ref.resolver() instanceof VersionResolver.Shadowed) {
         // Batching off: a caller-runs call on one of our threads.
         executor.execute(() -> {
           try {
-            result.complete(predict(ref, request, options));
+            result.complete(predictAllowed(ref, request, options));
           } catch (Throwable t) {
             result.completeExceptionally(t);
           }
@@ -456,7 +616,9 @@ public final class DefaultModelService implements ModelService {
 
   private long deadline(CallOptions options, LoadedVersion lv, long now) {
     Duration timeout = options.timeout().orElse(lv.scheduler().policy().defaultTimeout());
-    return timeout == null ? Long.MAX_VALUE : now + timeout.toNanos();
+    // A timeout of decades is no deadline: Duration.toNanos() overflows past 292 years, and
+    // deadlines are compared by subtraction on the ticker, which must not overflow either.
+    return timeout == null || timeout.compareTo(Scheduler.LONGEST_WAIT) >= 0 ? Long.MAX_VALUE : now + timeout.toNanos();
   }
 
   private boolean retryElsewhere(ModelVersion v, LoadedVersion lv, int attempt) {
@@ -472,11 +634,13 @@ public final class DefaultModelService implements ModelService {
   }
 
   @Override
-  public Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options) {
+  public Job submitJob(ModelRef ref, Iterable<InferenceRequest> inputs, JobOptions options, CallOptions call) {
     checkOpen();
+    Principal who = access.require(call.principal(), Action.PREDICT, ref.name());
     ModelVersion v = router.resolve(ref, null);
     manager.get(v); // load now: a version that cannot load fails the submit, not every item
-    JobRunner job = new JobRunner(this, v, inputs, options);
+    // Each item is a call of the submitter's, authorized and checked against the limits as such.
+    JobRunner job = new JobRunner(this, v, inputs, options, call.withPrincipal(who));
     Thread t = new Thread(job, "maas-job-" + v + "-" + JOB_IDS.incrementAndGet());
     t.setDaemon(true);
     t.start();

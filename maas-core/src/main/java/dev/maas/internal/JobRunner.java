@@ -39,6 +39,7 @@ final class JobRunner implements Job, Runnable {
   private final ModelVersion version;
   private final Iterator<InferenceRequest> inputs;
   private final JobOptions options;
+  private final CallOptions call;
   private final Long knownTotal;
   private final AtomicReference<JobStatus> status = new AtomicReference<>(JobStatus.RUNNING);
   private final AtomicLong delivered = new AtomicLong();
@@ -50,17 +51,24 @@ final class JobRunner implements Job, Runnable {
   private final ArrayDeque<CompletableFuture<InferenceResult>> window = new ArrayDeque<>();
 
   JobRunner(ModelService service, ModelVersion version, Iterable<InferenceRequest> inputs, JobOptions options) {
+    this(service, version, inputs, options, CallOptions.defaults());
+  }
+
+  /** A job whose items run with {@code call}'s principal and timeout, at the job's priority. */
+  JobRunner(ModelService service, ModelVersion version, Iterable<InferenceRequest> inputs, JobOptions options,
+      CallOptions call) {
     this.service = service;
     this.version = version;
     this.inputs = inputs.iterator();
     this.options = options;
+    this.call = call;
     this.knownTotal = inputs instanceof java.util.Collection ? (long) ((java.util.Collection<?>) inputs).size() : null;
     this.buffer = options.listener() == null ? new ArrayBlockingQueue<>(options.window() + 1) : null;
   }
 
   @Override
   public void run() {
-    CallOptions call = CallOptions.defaults().withPriority(options.priority());
+    CallOptions call = this.call.withPriority(options.priority());
     long next = 0;
     JobStatus end = JobStatus.COMPLETED;
     try {

@@ -13,6 +13,7 @@ import dev.maas.TensorSpec;
 import dev.maas.batch.BatchingPolicy;
 import dev.maas.batch.Ticker;
 import dev.maas.event.ModelEvent;
+import dev.maas.security.KeyProvider;
 import dev.maas.spi.LoadedModel;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.ModelStore;
@@ -57,7 +58,14 @@ final class ModelManager {
   /** Where loads come from and what they are weighed against. */
   record Settings(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
       Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers,
-      ThreadFactory threads, long budgetBytes, Events events, Clock clock) {}
+      ThreadFactory threads, long budgetBytes, Events events, Clock clock, KeyProvider keys) {
+    /** Settings without a key provider: encrypted versions fail to load. */
+    Settings(ModelStore store, Runtime runtime, Function<ModelVersion, Manifest> manifests,
+        Function<Manifest, BatchingPolicy> policies, Ticker ticker, ScheduledExecutorService timers,
+        ThreadFactory threads, long budgetBytes, Events events, Clock clock) {
+      this(store, runtime, manifests, policies, ticker, timers, threads, budgetBytes, events, clock, null);
+    }
+  }
 
   private final Settings s;
   private final ConcurrentHashMap<ModelVersion, CompletableFuture<LoadedVersion>> loaded = new ConcurrentHashMap<>();
@@ -274,29 +282,90 @@ final class ModelManager {
     model.run(inputs);
   }
 
-  /** The blob as a source the runtime can load, after its digest and size were checked. */
+  /**
+   * The blob as a source the runtime can load, after its digest and size were checked. The runtime
+   * gets the very bytes that were checked: handing it the store's file after checking it would let
+   * anyone able to replace that file between the check and the runtime's read slip in other bytes.
+   * Only a blob too large for a byte array is handed over as the checked file.
+   */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
     Optional<Path> local = s.store().localBlobPath(blob.sha256());
-    if (local.isPresent()) {
+    if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES && blob.encryption() == null) {
+      long actualSize;
+      try {
+        actualSize = java.nio.file.Files.size(local.get());
+      } catch (IOException e) {
+        throw new StoreException("cannot read blob " + blob.sha256() + " of " + v + ": " + e.getMessage(), e);
+      }
+      if (actualSize != blob.size()) {
+        throw new IntegrityException(v + ": blob is " + actualSize + " bytes, manifest says " + blob.size());
+      }
       String actual = Digests.sha256(local.get());
       checkDigest(v, blob, actual);
       return ModelSource.of(local.get());
     }
-    if (blob.size() > Integer.MAX_VALUE - 8) {
-      throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come from a local store");
+    if (blob.size() > MAX_IN_MEMORY_BYTES) {
+      throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come unencrypted"
+          + " from a local store");
     }
     MessageDigest md = Digests.sha256();
-    ByteArrayOutputStream buf = new ByteArrayOutputStream((int) blob.size());
-    try (InputStream in = new DigestInputStream(s.store().openBlob(blob.sha256()), md)) {
-      in.transferTo(buf);
+    // The recorded size sizes the buffer only up to a point: a tampered manifest must not make us allocate gigabytes.
+    ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(blob.size(), 64 << 20));
+    try (InputStream in = new DigestInputStream(
+        local.isPresent() ? java.nio.file.Files.newInputStream(local.get()) : s.store().openBlob(blob.sha256()), md)) {
+      // Read at most one byte past the recorded size: a blob grown by a tamperer cannot exhaust memory.
+      in.transferTo(new LimitedOutputStream(buf, blob.size() + 1));
     } catch (IOException e) {
       throw new StoreException("cannot read blob " + blob.sha256() + " of " + v + ": " + e.getMessage(), e);
+    } catch (LimitedOutputStream.Overflow e) {
+      throw new IntegrityException(v + ": blob is larger than the " + blob.size() + " bytes its manifest says");
     }
     checkDigest(v, blob, Digests.hex(md.digest()));
     if (buf.size() != blob.size()) {
       throw new IntegrityException(v + ": blob is " + buf.size() + " bytes, manifest says " + blob.size());
     }
-    return ModelSource.of(buf.toByteArray(), blob.fileName());
+    byte[] bytes = buf.toByteArray();
+    if (blob.encryption() != null) {
+      // Decrypted in memory and loaded from there: the plaintext never touches a disk.
+      bytes = BlobCipher.decrypt(v, bytes, blob.encryption(), s.keys());
+    }
+    return ModelSource.of(bytes, blob.fileName());
+  }
+
+  /** Blobs up to this size are read into memory, checked, and loaded from there. */
+  private static final long MAX_IN_MEMORY_BYTES = Integer.MAX_VALUE - 8;
+
+  /** Passes bytes through until a limit, then refuses more. */
+  private static final class LimitedOutputStream extends java.io.OutputStream {
+    static final class Overflow extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      Overflow() {
+        super(null, null, false, false);
+      }
+    }
+
+    private final java.io.OutputStream out;
+    private long left;
+
+    LimitedOutputStream(java.io.OutputStream out, long limit) {
+      this.out = out;
+      this.left = limit;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len > left) {
+        throw new Overflow();
+      }
+      left -= len;
+      out.write(b, off, len);
+    }
   }
 
   private static void checkDigest(ModelVersion v, BlobRef blob, String actual) {

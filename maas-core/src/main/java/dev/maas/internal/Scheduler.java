@@ -16,6 +16,7 @@ import dev.maas.batch.SchedulerStats;
 import dev.maas.batch.Ticker;
 import dev.maas.spi.LoadedModel;
 import dev.maas.version.ModelVersion;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -107,6 +108,13 @@ final class Scheduler {
   private final Recorder runRecorder = new Recorder(3);
   private final Histogram waitTotal = new Histogram(3);
   private final Histogram runTotal = new Histogram(3);
+
+  /**
+   * The longest wait the ticker arithmetic takes (about 73 years): longer queue delays wait this
+   * long, and longer timeouts are no deadline. {@code Duration.toNanos()} overflows past 292 years,
+   * and times on the ticker are compared by subtraction.
+   */
+  static final Duration LONGEST_WAIT = Duration.ofNanos(Long.MAX_VALUE / 4);
 
   Scheduler(ModelVersion version, LoadedModel model, BatchingPolicy policy, Ticker ticker,
       ScheduledExecutorService timers, ThreadFactory threads) {
@@ -366,7 +374,8 @@ final class Scheduler {
         int rows = first.rows;
         long formBy = first.deadline;
         if (batching) {
-          formBy = Math.min(formBy, first.arrival + policy.maxQueueDelay().toNanos());
+          Duration delay = policy.maxQueueDelay().compareTo(LONGEST_WAIT) < 0 ? policy.maxQueueDelay() : LONGEST_WAIT;
+          formBy = Math.min(formBy, first.arrival + delay.toNanos());
           for (;;) {
             rows = takeCompatible(batch, rows, first.key);
             formBy = Math.min(formBy, earliestDeadline(batch));

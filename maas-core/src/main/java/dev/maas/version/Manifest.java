@@ -26,6 +26,8 @@ import java.util.Optional;
  *     builder settings take precedence)
  * @param warmup sample inputs run before the version takes traffic, or empty (then inputs are
  *     generated from the signature)
+ * @param manifestSignature the deployer's signature over all the other fields, or null when the
+ *     deploying service signs nothing (see {@link ManifestSignature})
  */
 public record Manifest(
     int schemaVersion,
@@ -38,7 +40,8 @@ public record Manifest(
     ModelSignature signature,
     Map<String, String> labels,
     BatchingPolicy batching,
-    Map<String, TensorData> warmup) {
+    Map<String, TensorData> warmup,
+    ManifestSignature manifestSignature) {
 
   /** The manifest format this release writes and the newest it reads. */
   public static final int SCHEMA_VERSION = 1;
@@ -55,6 +58,13 @@ public record Manifest(
     warmup = warmup == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(warmup));
   }
 
+  /** An unsigned manifest. */
+  public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
+      List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels, BatchingPolicy batching,
+      Map<String, TensorData> warmup) {
+    this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, batching, warmup, null);
+  }
+
   /** A manifest without warm-up samples. */
   public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
       List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels, BatchingPolicy batching) {
@@ -65,6 +75,12 @@ public record Manifest(
   public Manifest(int schemaVersion, String model, long version, Instant createdAt, String createdBy, String runtime,
       List<BlobRef> blobs, ModelSignature signature, Map<String, String> labels) {
     this(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, signature, labels, null, null);
+  }
+
+  /** This manifest with {@code signature} as its {@link #manifestSignature()} (null: unsigned). */
+  public Manifest withManifestSignature(ManifestSignature signature) {
+    return new Manifest(schemaVersion, model, version, createdAt, createdBy, runtime, blobs, this.signature, labels,
+        batching, warmup, signature);
   }
 
   /** The version these coordinates name. */
