@@ -137,6 +137,35 @@ class CliTest {
   }
 
   @Test
+  void signedDeploysAreTrustedAndOthersRefused() throws Exception {
+    java.security.KeyPair trusted = dev.maas.security.SigningKeys.generate();
+    java.security.KeyPair other = dev.maas.security.SigningKeys.generate();
+    Path priv = Files.writeString(tmp.resolve("deployer.pem"), dev.maas.security.SigningKeys.toPem(trusted.getPrivate()));
+    Path pub = Files.writeString(tmp.resolve("deployer.pub.pem"), dev.maas.security.SigningKeys.toPem(trusted.getPublic()));
+    Path otherPriv = Files.writeString(tmp.resolve("other.pem"), dev.maas.security.SigningKeys.toPem(other.getPrivate()));
+    assertEquals(0, cli("--store", store, "deploy", "mlp", model.toString(), "--sign-key", priv.toString()).exit());
+    assertEquals(0, cli("--store", store, "deploy", "mlp", model.toString(), "--sign-key", otherPriv.toString()).exit());
+    assertEquals(0, cli("--store", store, "deploy", "mlp", model.toString()).exit());
+    Run ok = cli("--store", store, "--trust-key", pub.toString(), "verify", "mlp:1");
+    assertEquals(0, ok.exit(), ok.err());
+    Run show = cli("--store", store, "--trust-key", pub.toString(), "show", "mlp:1");
+    assertTrue(show.out().contains("signature: signed by ed25519-") && show.out().contains("(verified)"), show.out());
+    assertExit(3, cli("--store", store, "--trust-key", pub.toString(), "verify", "mlp:2"), "mlp:2");
+    assertExit(3, cli("--store", store, "--trust-key", pub.toString(), "show", "mlp:3"), "is not signed");
+  }
+
+  @Test
+  void aDeniedPrincipalExitsFour() throws Exception {
+    cli("--store", store, "deploy", "mlp", model.toString());
+    Path policy = Files.writeString(tmp.resolve("policy.json"),
+        "{\"rules\": [{\"effect\": \"allow\", \"principals\": [\"alice\"], \"models\": [\"*\"], \"actions\": [\"READ\", \"PREDICT\"]}]}");
+    Run allowed = cli("--store", store, "--policy", policy.toString(), "--principal", "alice", "show", "mlp");
+    assertEquals(0, allowed.exit(), allowed.err());
+    assertExit(4, cli("--store", store, "--policy", policy.toString(), "--principal", "bob", "show", "mlp"), "bob");
+    assertExit(4, cli("--store", store, "--policy", policy.toString(), "--principal", "alice", "undeploy", "mlp", "1"), "alice");
+  }
+
+  @Test
   void verboseShowsTheStackTrace() {
     cli("--store", store, "deploy", "mlp", model.toString());
     Run r = cli("--store", store, "show", "nope", "--verbose");

@@ -72,17 +72,24 @@ final class Commands {
 
     @Override
     public Integer call() {
-      if (signKey != null || encrypt) {
-        throw new IllegalArgumentException("--sign-key and --encrypt need the security features of maas-core");
-      }
       DeployOptions opts = DeployOptions.defaults();
+      if (encrypt) {
+        if (keyAlias == null) {
+          throw new IllegalArgumentException("--encrypt needs --key-alias K (and --keystore)");
+        }
+        opts = opts.withEncryption(keyAlias);
+      }
       for (Map.Entry<String, String> e : labels.entrySet()) {
         opts = opts.withLabel(e.getKey(), e.getValue());
       }
       if (alias != null) {
         opts = opts.withAlias(alias);
       }
-      try (ModelService maas = global(spec).open()) {
+      ModelService.Builder b = global(spec).builder();
+      if (signKey != null) {
+        Security.signWith(signKey, b);
+      }
+      try (ModelService maas = b.build()) {
         ModelVersion v = maas.deploy(name, model, opts);
         PrintWriter out = spec.commandLine().getOut();
         out.println("deployed " + v + (alias != null ? " (" + name + "@" + alias + ")" : ""));
@@ -144,13 +151,15 @@ final class Commands {
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();
           doc.put("manifest", m);
-          doc.put("signature", "unsigned");
+          doc.put("signature", m.manifestSignature() == null ? "unsigned" : "signed by " + m.manifestSignature().keyId());
           doc.put("aliases", aliases);
           out.println(JSON.writeValueAsString(doc));
         } else {
           out.println(m.modelVersion() + "  (" + m.runtime() + ", published " + m.createdAt() + " by " + m.createdBy() + ")");
           m.blobs().forEach(b -> out.println("  blob " + b.role() + " " + b.fileName() + "  sha256 " + b.sha256() + "  " + b.size() + " bytes"));
-          out.println("  signature: unsigned");
+          out.println("  signature: " + (m.manifestSignature() == null ? "unsigned"
+              : "signed by " + m.manifestSignature().keyId()
+                  + (global(spec).trustKeys.isEmpty() ? " (not checked: no --trust-key)" : " (verified)")));
           for (TensorSpec s : m.signature().inputs()) {
             out.println("  input  " + s);
           }

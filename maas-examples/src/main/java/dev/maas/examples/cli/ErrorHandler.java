@@ -31,6 +31,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return 2;
       case INTEGRITY_VIOLATION:
         return 3;
+      case ACCESS_DENIED:
+        return 4;
       case INVALID_INPUT:
         return 5;
       case DEADLINE_EXCEEDED:

@@ -59,6 +59,11 @@ final class GlobalOptions {
 
   /** The service these options describe; the caller closes it. */
   ModelService open() {
+    return builder().build();
+  }
+
+  /** A builder with these options applied, for commands that add their own. */
+  ModelService.Builder builder() {
     ModelService.Builder b = ModelService.builder().runtime(OnnxRuntime.create());
     b.store(Stores.open(this));
     if (principal != null) {
@@ -68,7 +73,7 @@ final class GlobalOptions {
       b.refreshInterval(duration(refresh));
     }
     Security.apply(this, b);
-    return b.build();
+    return b;
   }
 
   static Duration duration(String s) {

@@ -2,27 +2,48 @@ package dev.maas.examples.cli;
 
 import dev.maas.StoreException;
 import dev.maas.spi.ModelStore;
+import dev.maas.storage.s3.S3ModelStore;
+import dev.maas.store.CachingModelStore;
 import dev.maas.store.FileSystemModelStore;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Opens the store that {@code --store} names. */
+/** Opens the store that {@code --store} names, behind the {@code --cache} when one is given. */
 final class Stores {
   private Stores() {}
 
   static ModelStore open(GlobalOptions o) {
+    ModelStore store = base(o);
+    if (o.cache != null) {
+      return CachingModelStore.builder(store).directory(o.cache).build();
+    }
+    return store;
+  }
+
+  private static ModelStore base(GlobalOptions o) {
     String s = o.store;
     if (s.startsWith("file:")) {
-      Path dir = Path.of(s.substring("file:".length()));
-      return FileSystemModelStore.open(dir);
+      return FileSystemModelStore.open(Path.of(s.substring("file:".length())));
     }
     if (s.startsWith("s3://")) {
-      throw new StoreException("the S3 store is not on this classpath (maas-storage-s3)");
+      String rest = s.substring("s3://".length());
+      int slash = rest.indexOf('/');
+      String bucket = slash < 0 ? rest : rest.substring(0, slash);
+      String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+      S3ModelStore.Builder b = S3ModelStore.builder().bucket(bucket).prefix(prefix).pathStyle(o.pathStyle);
+      if (o.endpoint != null) {
+        b.endpoint(URI.create(o.endpoint));
+      }
+      if (o.region != null) {
+        b.region(o.region);
+      }
+      return b.build(); // credentials from the standard AWS chain
     }
     throw new IllegalArgumentException("--store must be file:DIR or s3://BUCKET/PREFIX, not '" + s + "'");
   }
 
-  /** For read-only commands: a file store that does not exist is an error, not an empty store. */
+  /** For commands that read: a file store that does not exist is an error, not an empty store. */
   static void requireExisting(GlobalOptions o) {
     if (o.store.startsWith("file:") && !Files.isDirectory(Path.of(o.store.substring("file:".length())))) {
       throw new StoreException("no store at " + o.store);
