@@ -1,0 +1,83 @@
+package dev.maas.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * <b>What is the best throughput ONNX Runtime itself reaches when {@code batch} rows arrive
+ * together?</b> The ceiling for {@link ConcurrencyBenchmark}'s {@code batch} callers: one thread
+ * runs pre-formed batches of {@code batch} rows back to back, each call converting the Java arrays
+ * to tensors and copying the output back, as {@link RawOrtSubject} does for one row. One operation
+ * is one batch: rows per second = {@code batch} / mean time per op, and every row of a batch waits
+ * the whole op, so the op's time is also each row's latency.
+ *
+ * <p>Same ONNX Runtime settings as {@link ConcurrencyBenchmark} ({@code intraOpThreads} 2 by
+ * default).
+ *
+ * <pre>{@code
+ * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark -p model=mlp -prof gc \
+ *     -rf json -rff target/jmh-ceiling-mlp.json
+ * }</pre>
+ *
+ * (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true} in the
+ * environment, as {@code benchmarks/run.sh} sets them).
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class CeilingBenchmark {
+
+  /** A raw session and one pre-formed batch. */
+  @State(Scope.Benchmark)
+  public static class Batch {
+    /** {@code mlp} or {@code minilm}. */
+    @Param({"mlp"})
+    public String model;
+
+    /** Rows per batch: compare with that many concurrent callers. */
+    @Param({"1", "8", "32", "64"})
+    public int batch;
+
+    /** ONNX Runtime's intra-op threads, as in {@link ConcurrencyBenchmark}. */
+    @Param({"2"})
+    public int intraOpThreads;
+
+    RawOrtSubject subject;
+    Feed feed;
+
+    /** Opens the session and makes the batch. */
+    @Setup
+    public void setUp() {
+      BenchModel m = BenchModel.of(model);
+      subject = new RawOrtSubject(m, new OrtSettings(intraOpThreads));
+      feed = m.feed(batch, 7);
+    }
+
+    /** Closes the session. */
+    @TearDown
+    public void tearDown() {
+      subject.close();
+    }
+  }
+
+  /** One pre-formed batch through {@code OrtSession.run}. */
+  @Benchmark
+  public float[] rawPreformedBatch(Batch s) {
+    return s.subject.call(s.feed);
+  }
+}
