@@ -2,7 +2,7 @@
 # Runs the maas benchmarks against raw ONNX Runtime and prints a Markdown report whose last line is
 #   RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3
 #
-#   benchmarks/run.sh quick   # MLP at 1/8/32/64 callers + overhead on MLP and MiniLM; < 10 min on 2 cores
+#   benchmarks/run.sh quick   # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
 #   benchmarks/run.sh full    # also MiniLM at every concurrency, longer iterations (about an hour on 2 cores)
 #
 # Results: benchmarks/target/jmh-*.json (JMH), maas-stats-*.json (maas's scheduler), jmh-*.log (JMH's
@@ -33,23 +33,44 @@ if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/
 fi
 
 cd "$here"
-rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/report.md
+rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/report.md "$out"/conditions.txt
 
 java_version="$(java -version 2>&1 | head -1)"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $java_version"
+# busy: percent of all cores busy over 2 s, sampled between JMH runs, i.e. used by other processes
+busy() {
+  local a b
+  read -r -a a < /proc/stat; sleep 2; read -r -a b < /proc/stat
+  local idle=$(( b[4] + b[5] - a[4] - a[5] )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $java_version"
+echo "machine: $machine"
+echo "machine: $machine; profile $profile; $(date -u +%Y-%m-%dT%H:%MZ)" > "$out/conditions.txt"
 
-# jmh NAME ARGS...: one JMH run with JSON output to target/jmh-NAME.json and its console to target/jmh-NAME.log
+# jmh NAME ARGS...: one JMH run with JSON output to target/jmh-NAME.json and its console to target/jmh-NAME.log.
+# JMH refuses to start while another JMH run holds /tmp/jmh.lock (two benchmarks sharing the cores would
+# both measure nonsense): then wait for it, up to MAAS_BENCH_LOCK_WAIT seconds in all (default 900).
+lock_wait_left="${MAAS_BENCH_LOCK_WAIT:-900}"
 jmh() {
   local name="$1"; shift
-  local t0=$SECONDS l0
-  l0="$(load)"
-  if ! java -jar "$jar" "$@" -prof gc -rf json -rff "$out/jmh-$name.json" > "$out/jmh-$name.log" 2>&1; then
+  local t0=$SECONDS b0
+  b0="$(busy)"
+  while ! java -jar "$jar" "$@" -prof gc -prof dev.maas.benchmarks.CpuTimeProfiler -rf json -rff "$out/jmh-$name.json" > "$out/jmh-$name.log" 2>&1; do
+    if grep -q "Unable to acquire the JMH lock" "$out/jmh-$name.log" && (( lock_wait_left > 0 )); then
+      echo "  $name: another JMH run holds /tmp/jmh.lock; waiting (${lock_wait_left}s of waiting left)"
+      sleep 10
+      lock_wait_left=$((lock_wait_left - 10))
+      t0=$SECONDS
+      b0="$(busy)"
+      continue
+    fi
     echo "JMH run $name failed; the end of its log:" >&2
     tail -40 "$out/jmh-$name.log" >&2
     exit 1
-  fi
-  printf '  %-26s %4ds   load before %s, after %s\n' "$name" $((SECONDS - t0)) "$l0" "$(load)"
+  done
+  printf '  %-26s %4ds   machine %3s%% busy with other work just before\n' "$name" $((SECONDS - t0)) "$b0" \
+    | tee -a "$out/conditions.txt"
 }
 
 if [[ "$profile" == quick ]]; then
@@ -63,7 +84,7 @@ else
   models=(mlp minilm)
 fi
 
-echo "profile $profile: JMH runs (seconds, 1-minute load average of this machine):"
+echo "profile $profile: JMH runs (seconds; share of all cores that other processes kept busy just before each):"
 jmh overhead-mlp OverheadBenchmark -p model=mlp "${short[@]}"
 jmh overhead-minilm OverheadBenchmark -p model=minilm "${minilm_overhead[@]}"
 for model in "${models[@]}"; do
@@ -73,6 +94,13 @@ for model in "${models[@]}"; do
   done
   jmh "ceiling-$model" CeilingBenchmark -p model="$model" -p batch=1,8,32,64 "${iters[@]}"
 done
+# Diagnostic: the MLP's inputs and outputs without its arithmetic, so what each system spends per row
+# is what it spends around the model (conversions, hand-offs between threads).
+if [[ "$profile" == quick ]]; then identity_threads=(64); else identity_threads=(1 8 32 64); fi
+for t in "${identity_threads[@]}"; do
+  jmh "concurrency-identity-t$t" ConcurrencyBenchmark -t "$t" -p model=identity "${short[@]}"
+done
+jmh ceiling-identity CeilingBenchmark -p model=identity -p batch="$(IFS=,; echo "${identity_threads[*]}")" "${short[@]}"
 echo "benchmarks took $((SECONDS - start)) s"
 echo
 

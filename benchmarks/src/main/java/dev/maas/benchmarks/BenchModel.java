@@ -1,5 +1,7 @@
 package dev.maas.benchmarks;
 
+import dev.maas.DType;
+import dev.maas.onnx.tools.OnnxModelBuilder;
 import dev.maas.onnx.tools.SampleModels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,6 +42,30 @@ public enum BenchModel {
         x[i] = r.nextFloat() * 2 - 1;
       }
       return new Feed(rows, List.of(new Feed.Input("x", x, new long[] {rows, MLP_IN})), output());
+    }
+  },
+
+  /**
+   * {@code y = Identity(x)}, float32 {@code [batch, 256]}: the MLP's inputs and outputs without its
+   * arithmetic. What a system spends per row here is what it spends around the model — conversions,
+   * hand-offs between threads, scheduling — which is the part maas adds; a diagnostic, not a
+   * target.
+   */
+  IDENTITY("identity", "y") {
+    @Override
+    Path write(Path dir) throws IOException {
+      byte[] model = OnnxModelBuilder.create()
+          .producerName("maas benchmarks identity")
+          .input("x", DType.FLOAT32, "batch", MLP_IN)
+          .node("Identity", List.of("x"), List.of("y"))
+          .output("y", DType.FLOAT32, "batch", MLP_IN)
+          .build();
+      return Files.write(dir.resolve("identity-256.onnx"), model);
+    }
+
+    @Override
+    public Feed feed(int rows, long seed) {
+      return MLP.feed(rows, seed).withOutput(output());
     }
   },
 
@@ -103,14 +129,14 @@ public enum BenchModel {
     this.output = output;
   }
 
-  /** The model for a JMH {@code @Param} value: {@code mlp} or {@code minilm}. */
+  /** The model for a JMH {@code @Param} value: {@code mlp}, {@code identity} or {@code minilm}. */
   public static BenchModel of(String id) {
     for (BenchModel m : values()) {
       if (m.id.equals(id.toLowerCase(Locale.ROOT))) {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown model '" + id + "'; expected mlp or minilm");
+    throw new IllegalArgumentException("unknown model '" + id + "'; expected mlp, identity or minilm");
   }
 
   /** The short name used in {@code @Param}s and reports. */

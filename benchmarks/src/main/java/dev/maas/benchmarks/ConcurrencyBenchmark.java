@@ -29,7 +29,9 @@ import org.openjdk.jmh.runner.IterationType;
  * thread is a closed-loop caller (send, wait for the answer, send again), so the JSON holds the
  * latency distribution (p50, p99) and the mean latency, and throughput = N / mean latency.
  * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 1 ms, one
- * instance); {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
+ * instance; {@code -p maxBatchSize=...}, {@code -p maxQueueDelayMicros=...} and {@code -p
+ * instances=...} vary them);
+ * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
  *
  * <p>ONNX Runtime gets {@code intraOpThreads} = 2 by default: a batch of 64 MLP rows is a pair of
  * matrix products that splits across both cores, and maas runs one batch at a time (one
@@ -98,12 +100,27 @@ public class ConcurrencyBenchmark {
 
   /** maas with dynamic batching; records its scheduler's statistics. */
   public static class MaasBatched extends Base {
+    /** The policy's {@code maxBatchSize}; {@link Policies#batched()}'s by default. */
+    @Param({"64"})
+    public int maxBatchSize;
+
+    /** The policy's {@code maxQueueDelay} in µs; {@link Policies#batched()}'s by default. */
+    @Param({"1000"})
+    public long maxQueueDelayMicros;
+
+    /** The policy's {@code instances}; {@link Policies#batched()}'s by default. */
+    @Param({"1"})
+    public int instances;
+
     private SchedulerStats atMeasurementStart;
     private boolean measuring;
 
     @Override
     Subject open(BenchModel m, OrtSettings s) {
-      return new MaasSubject(m, s, Policies.batched());
+      return new MaasSubject(m, s, Policies.batched()
+          .withMaxBatchSize(maxBatchSize)
+          .withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000))
+          .withInstances(instances));
     }
 
     /** Snapshots the scheduler when the first measured iteration begins. */

@@ -13,6 +13,11 @@ import java.util.List;
  */
 public record Feed(int rows, List<Input> inputs, String output) {
 
+  /** The same inputs, copying back another output. */
+  public Feed withOutput(String name) {
+    return new Feed(rows, inputs, name);
+  }
+
   /**
    * One input.
    *

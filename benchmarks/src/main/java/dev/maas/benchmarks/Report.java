@@ -36,14 +36,38 @@ public final class Report {
   private static final String OVERHEAD = "OverheadBenchmark.";
   private static final String CONCURRENCY = "ConcurrencyBenchmark.";
   private static final String CEILING = "CeilingBenchmark.rawPreformedBatch";
+  /** Above this share of the cores busy with other work before a run, the report warns. */
+  private static final int BUSY_LIMIT = 15;
 
   private final List<Run> runs = new ArrayList<>();
   private final Map<String, JsonNode> stats = new TreeMap<>();
   private final StringBuilder out = new StringBuilder();
+  private final List<String> conditions = new ArrayList<>();
 
   /** One JMH result: a benchmark method with its parameters and thread count. */
-  record Run(String benchmark, String model, int threads, int batch, int intraOpThreads, String mode,
-      double score, double scoreError, String unit, double allocPerOp, List<Iteration> iterations) {
+  record Run(String benchmark, String model, int threads, int batch, int intraOpThreads, long maxQueueDelayMicros,
+      String extraParams, String mode, double score, double scoreError, String unit, Map<String, Double> secondary,
+      List<Iteration> iterations) {
+
+    /** Bytes allocated per op (JMH's gc profiler), NaN if not profiled. */
+    double allocPerOp() {
+      return secondary.getOrDefault("gc.alloc.rate.norm", Double.NaN);
+    }
+
+    /** CPU µs of the whole JVM per op ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double cpuPerOp() {
+      return secondary.getOrDefault("cpu.time.norm", Double.NaN);
+    }
+
+    /** Context switches of the JVM's threads per op ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double switchesPerOp() {
+      return secondary.getOrDefault("cpu.switches.norm", Double.NaN);
+    }
+
+    /** Cores the JVM kept busy ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double cores() {
+      return secondary.getOrDefault("cpu.cores", Double.NaN);
+    }
 
     /** The median over iterations of one per-iteration figure. */
     double median(java.util.function.ToDoubleFunction<Iteration> f) {
@@ -106,6 +130,10 @@ public final class Report {
         runs.add(parse(e));
       }
     }
+    Path cond = dir.resolve("conditions.txt");
+    if (Files.exists(cond)) {
+      conditions.addAll(Files.readAllLines(cond));
+    }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "maas-stats-*.json")) {
       for (Path f : ds) {
         JsonNode n = json.readTree(f.toFile());
@@ -136,17 +164,40 @@ public final class Report {
         }
       }
     }
-    double alloc = Double.NaN;
+    // Secondary metrics of profilers: the median of their per-iteration values.
+    Map<String, Double> secondary = new TreeMap<>();
     JsonNode sec = e.path("secondaryMetrics");
     for (var it = sec.fields(); it.hasNext(); ) {
       var m = it.next();
-      if (m.getKey().replace("\u00b7", "").equals("gc.alloc.rate.norm")) {
-        alloc = m.getValue().path("score").asDouble(Double.NaN);
+      String key = m.getKey().replace("\u00b7", "");
+      if (key.equals("gc.alloc.rate.norm") || key.startsWith("cpu.")) {
+        List<Double> v = new ArrayList<>();
+        m.getValue().path("rawData").forEach(fork -> fork.forEach(x -> v.add(x.asDouble())));
+        secondary.put(key, v.isEmpty() ? m.getValue().path("score").asDouble(Double.NaN) : median(v));
       }
     }
     return new Run(shortName, params.path("model").asText("?"), e.path("threads").asInt(1),
-        params.path("batch").asInt(0), params.path("intraOpThreads").asInt(0), e.path("mode").asText(),
-        pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs, unit, alloc, its);
+        params.path("batch").asInt(0), params.path("intraOpThreads").asInt(0),
+        params.path("maxQueueDelayMicros").asLong(Policies.MAX_QUEUE_DELAY.toNanos() / 1000), extra(params),
+        e.path("mode").asText(),
+        pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs, unit, secondary, its);
+  }
+
+  private static double median(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  /** The parameters other than model, batch and intra-op threads, as {@code k=v k=v}. */
+  private static String extra(JsonNode params) {
+    StringBuilder sb = new StringBuilder();
+    for (var it = params.fields(); it.hasNext(); ) {
+      var p = it.next();
+      if (!List.of("model", "batch", "intraOpThreads").contains(p.getKey())) {
+        sb.append(sb.length() > 0 ? " " : "").append(p.getKey()).append('=').append(p.getValue().asText());
+      }
+    }
+    return sb.toString();
   }
 
   private static double unitToMicros(String unit) {
@@ -218,6 +269,7 @@ public final class Report {
     double[] at64 = renderConcurrency();
     renderTargets(overhead, at64);
     renderDetails();
+    renderConditions();
     line("RESULT overhead=" + fmt(overhead) + " vs_ceiling=" + fmt(at64[0]) + " vs_raw=" + fmt(at64[1]));
     return out.toString();
   }
@@ -227,20 +279,26 @@ public final class Report {
     double mlpRatio = Double.NaN;
     line("### Overhead: one call, one row, one thread, batching off");
     line("");
-    line("| model | intra-op threads | maas µs/call | raw ORT µs/call | maas / raw | maas B/call | raw B/call |");
-    line("|---|---:|---:|---:|---:|---:|---:|");
+    line("Wall: time per call. CPU: CPU time of the whole JVM per call (`CpuTimeProfiler`), which other"
+        + " processes on the machine hardly disturb. B: bytes allocated on the heap per call (`-prof gc`).");
+    line("");
+    line("| model | intra-op threads | maas µs/call | raw ORT µs/call | maas / raw | maas CPU µs | raw CPU µs"
+        + " | CPU maas / raw | maas B/call | raw B/call |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String model : models(OVERHEAD)) {
       Optional<Run> m = find(OVERHEAD + "maas", model, -1, -1);
       Optional<Run> r = find(OVERHEAD + "raw", model, -1, -1);
       double mu = m.map(Run::meanUs).orElse(Double.NaN);
       double ru = r.map(Run::meanUs).orElse(Double.NaN);
+      double mc = m.map(Run::cpuPerOp).orElse(Double.NaN);
+      double rc = r.map(Run::cpuPerOp).orElse(Double.NaN);
       double ratio = mu / ru;
       if (model.equals("mlp")) {
         mlpRatio = ratio;
       }
       line("| " + model + " | " + m.or(() -> r).map(x -> String.valueOf(x.intraOpThreads)).orElse("?") + " | "
-          + fmtUs(mu) + " | " + fmtUs(ru) + " | **" + fmt(ratio) + "** | "
-          + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+          + fmtUs(mu) + " | " + fmtUs(ru) + " | **" + fmt(ratio) + "** | " + fmtUs(mc) + " | " + fmtUs(rc) + " | "
+          + fmt(mc / rc) + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
           + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " |");
     }
     line("");
@@ -256,15 +314,15 @@ public final class Report {
           .forEach(r -> threads.add(r.threads));
       line("### Throughput and latency, " + model + ": N callers each sending one row");
       line("");
-      line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + ", max queue delay "
-          + Policies.MAX_QUEUE_DELAY.toMillis() + " ms, 1 instance). raw: `OrtSession.run` one row at a time on the"
+      line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + "; max queue delay and instances as in"
+          + " the pooled-scores table, by default 1 ms and 1). raw: `OrtSession.run` one row at a time on the"
           + " N caller threads. ceiling: raw ORT running pre-formed batches of N rows from one thread (latency ="
           + " the batch's time). p99 target = max queue delay + 2 × ceiling batch time.");
       line("");
       line("| N | maas rows/s | raw rows/s | ceiling rows/s | maas / raw | maas / ceiling | maas p50 ms | maas p99 ms"
-          + " | raw p50 ms | raw p99 ms | ceiling batch ms | p99 target ms | maas mean batch | maas run p50 ms"
-          + " | maas B/row | raw B/row | ceiling B/row |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          + " | p99 target ms | raw p50 ms | raw p99 ms | ceiling batch ms |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      List<String> cost = new ArrayList<>();
       for (int n : threads) {
         Optional<Run> m = find(CONCURRENCY + "maasBatched", model, n, -1);
         Optional<Run> r = find(CONCURRENCY + "rawOneAtATime", model, n, -1);
@@ -273,30 +331,71 @@ public final class Report {
         double rt = r.map(Run::rowsPerSecond).orElse(Double.NaN);
         double ct = c.map(Run::rowsPerSecond).orElse(Double.NaN);
         double batchUs = c.map(Run::meanUs).orElse(Double.NaN);
-        double target = Policies.MAX_QUEUE_DELAY.toNanos() / 1e3 + 2 * batchUs;
+        double delayUs = m.map(x -> (double) x.maxQueueDelayMicros()).orElse(Policies.MAX_QUEUE_DELAY.toNanos() / 1e3);
+        double target = delayUs + 2 * batchUs;
         double p99 = m.map(Run::p99Us).orElse(Double.NaN);
-        JsonNode s = stats.get(model + "-t" + n);
-        String meanBatch = s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.path("meanBatchSize").asDouble());
-        String runP50 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("runTimeMs").path("p50").asDouble());
         line("| " + n + " | " + fmtRate(mt) + " | " + fmtRate(rt) + " | " + fmtRate(ct) + " | **" + fmt(mt / rt)
             + "** | **" + fmt(mt / ct) + "** | " + fmtMs(m.map(Run::p50Us)) + " | " + fmtMs(Optional.of(p99))
-            + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us)) + " | " + fmtMs(Optional.of(batchUs))
-            + " | " + fmtMs(Optional.of(target)) + " | " + meanBatch + " | " + runP50 + " | "
-            + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
-            + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
-            + fmtBytes(c.map(x -> x.allocPerOp() / Math.max(1, x.batch())).orElse(Double.NaN)) + " |");
+            + " | " + fmtMs(Optional.of(target)) + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us))
+            + " | " + fmtMs(Optional.of(batchUs)) + " |");
         if (model.equals("mlp") && n == 64) {
           mlp64 = new double[] {mt / ct, mt / rt, p99, target};
         }
+        JsonNode s = stats.get(model + "-t" + n);
+        String meanBatch = s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.path("meanBatchSize").asDouble());
+        String runP50 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("runTimeMs").path("p50").asDouble());
+        String waitP99 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("queueWaitMs").path("p99").asDouble());
+        int rows = Math.max(1, n);
+        cost.add("| " + n + " | " + fmtUs(m.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
+            + fmtUs(r.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
+            + fmtUs(c.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " | "
+            + fmtCores(m.map(Run::cores)) + " | " + fmtCores(r.map(Run::cores)) + " | " + fmtCores(c.map(Run::cores))
+            + " | " + fmtCores(m.map(Run::switchesPerOp)) + " | " + fmtCores(r.map(Run::switchesPerOp)) + " | "
+            + fmtCores(c.map(x -> x.switchesPerOp() / rows))
+            + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+            + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+            + fmtBytes(c.map(x -> x.allocPerOp() / rows).orElse(Double.NaN)) + " | " + meanBatch + " | " + runP50
+            + " | " + waitP99 + " |");
       }
+      line("");
+      line("Cost per row, " + model + ": CPU µs of the whole JVM per row, cores kept busy, context switches"
+          + " of all its threads per row, heap bytes per row;"
+          + " maas's own statistics (mean rows per batch while measured; run time p50 and queue wait p99 since"
+          + " load, warm-up included).");
+      line("");
+      line("| N | maas CPU µs/row | raw CPU µs/row | ceiling CPU µs/row | maas cores | raw cores | ceiling cores"
+          + " | maas switches/row | raw switches/row | ceiling switches/row | maas B/row | raw B/row | ceiling B/row"
+          + " | maas mean batch | maas run p50 ms | maas wait p99 ms |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      cost.forEach(this::line);
       line("");
     }
     return mlp64;
   }
 
+  /** The largest share of the cores that other processes kept busy before a JMH run, -1 if unknown. */
+  private int busiest() {
+    int max = -1;
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("machine\\s+(\\d+)% busy");
+    for (String c : conditions) {
+      java.util.regex.Matcher m = p.matcher(c);
+      if (m.find()) {
+        max = Math.max(max, Integer.parseInt(m.group(1)));
+      }
+    }
+    return max;
+  }
+
   private void renderTargets(double overhead, double[] at64) {
     line("### Issue 3 targets (MLP)");
     line("");
+    int busy = busiest();
+    if (busy > BUSY_LIMIT) {
+      line("**Not reliable: other processes kept the machine up to " + busy + "% busy during this run** (see"
+          + " Conditions). Wall-clock figures, and so these verdicts, depend on how much of the cores each"
+          + " benchmark happened to get; CPU µs per row is much less sensitive. Rerun on an idle machine.");
+      line("");
+    }
     line("| target | measured | met |");
     line("|---|---:|---|");
     line("| overhead maas / raw ≤ 1.05 at batch 1 | " + fmt(overhead) + " | " + met(overhead <= 1.05) + " |");
@@ -310,13 +409,29 @@ public final class Report {
   private void renderDetails() {
     line("### JMH pooled scores (for reference)");
     line("");
-    line("| benchmark | model | threads | batch | intra | mode | score µs/op | ± error | iterations |");
-    line("|---|---|---:|---:|---:|---|---:|---:|---:|");
-    for (Run r : runs) {
+    line("| benchmark | model | threads | batch | intra | params | mode | score µs/op | ± error | iterations |");
+    line("|---|---|---:|---:|---:|---|---|---:|---:|---:|");
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparing(Run::benchmark).thenComparing(Run::model)
+        .thenComparingInt(Run::threads).thenComparingInt(Run::batch));
+    for (Run r : sorted) {
       line("| " + r.benchmark + " | " + r.model + " | " + r.threads + " | " + (r.batch > 0 ? r.batch : "") + " | "
-          + r.intraOpThreads + " | " + r.mode + " | " + String.format(Locale.ROOT, "%.1f", r.score) + " | "
+          + r.intraOpThreads + " | " + r.extraParams + " | " + r.mode + " | " + String.format(Locale.ROOT, "%.1f", r.score) + " | "
           + String.format(Locale.ROOT, "%.1f", r.scoreError) + " | " + r.iterations.size() + " |");
     }
+    line("");
+  }
+
+  /** What {@code run.sh} recorded about the machine: its cores, and how busy other processes kept it. */
+  private void renderConditions() {
+    if (conditions.isEmpty()) {
+      return;
+    }
+    line("### Conditions");
+    line("");
+    line("```");
+    conditions.forEach(this::line);
+    line("```");
     line("");
   }
 
@@ -336,6 +451,10 @@ public final class Report {
 
   private static String fmtMs(Optional<Double> us) {
     return us.filter(v -> !v.isNaN()).map(v -> String.format(Locale.ROOT, "%.3f", v / 1000)).orElse("n/a");
+  }
+
+  private static String fmtCores(Optional<Double> v) {
+    return v.filter(x -> !x.isNaN()).map(x -> String.format(Locale.ROOT, "%.2f", x)).orElse("n/a");
   }
 
   private static String fmtRate(double v) {
