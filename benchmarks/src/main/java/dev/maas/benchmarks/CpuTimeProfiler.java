@@ -25,9 +25,10 @@ import org.openjdk.jmh.results.ScalarResult;
  *
  * <p>Wall-clock time per call tells what a caller waits; CPU time per call tells what a call
  * costs the machine, and it moves much less than wall-clock time when other processes share the
- * cores (busy-waiting threads still bill more under contention). On a machine with {@code C} cores no system can serve more than {@code C / cpu.time.norm}
- * calls per second, so comparing it between maas and raw ONNX Runtime says how much of a
- * throughput gap is work maas adds and how much is time the cores sit idle.
+ * cores (busy-waiting threads still bill more under contention). On a machine with {@code C}
+ * cores no system can serve more than {@code C / cpu.time.norm} calls per second, so comparing it
+ * between maas and raw ONNX Runtime says how much of a throughput gap is work maas adds and how
+ * much is time the cores sit idle.
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar OverheadBenchmark -prof dev.maas.benchmarks.CpuTimeProfiler
