@@ -92,7 +92,9 @@ for model in "${models[@]}"; do
   for t in 1 8 32 64; do
     jmh "concurrency-$model-t$t" ConcurrencyBenchmark -t "$t" -p model="$model" "${iters[@]}"
   done
-  jmh "ceiling-$model" CeilingBenchmark -p model="$model" -p batch=1,8,32,64 "${iters[@]}"
+  jmh "ceiling-$model" CeilingBenchmark.rawPreformedBatch -p model="$model" -p batch=1,8,32,64 "${iters[@]}"
+  if [[ "$profile" == quick ]]; then bursts=64; else bursts=1,8,32,64; fi
+  jmh "burst-$model" CeilingBenchmark.maasAsyncBurst -p model="$model" -p batch="$bursts" "${iters[@]}"
 done
 # Diagnostic: the MLP's inputs and outputs without its arithmetic, so what each system spends per row
 # is what it spends around the model (conversions, hand-offs between threads).

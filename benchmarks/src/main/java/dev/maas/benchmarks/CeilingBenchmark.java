@@ -1,5 +1,6 @@
 package dev.maas.benchmarks;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -14,6 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * <b>What is the best throughput ONNX Runtime itself reaches when {@code batch} rows arrive
@@ -24,11 +26,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * the whole op, so the op's time is also each row's latency.
  *
  * <p>Same ONNX Runtime settings as {@link ConcurrencyBenchmark} ({@code intraOpThreads} 2 by
- * default).
+ * default). {@link #maasAsyncBurst} is a diagnostic: maas fed the same way, one thread starting
+ * {@code batch} one-row calls at once, which separates what maas's scheduling costs from what
+ * waking one caller thread per row costs.
  *
  * <pre>{@code
- * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark -p model=mlp -prof gc \
+ * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.rawPreformedBatch -p model=mlp -prof gc \
  *     -rf json -rff target/jmh-ceiling-mlp.json
+ * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncBurst -p model=mlp -p batch=64
  * }</pre>
  *
  * (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true} in the
@@ -79,5 +84,57 @@ public class CeilingBenchmark {
   @Benchmark
   public float[] rawPreformedBatch(Batch s) {
     return s.subject.call(s.feed);
+  }
+
+  /**
+   * maas fed the way the ceiling is: one thread starts {@code batch} one-row {@code predictAsync}
+   * calls at once and waits for all of them. A diagnostic rung between the ceiling and {@link
+   * ConcurrencyBenchmark#maasBatched}: it pays maas's scheduling, concatenation, splitting and
+   * per-request conversions, but wakes one waiting thread per batch instead of one per row.
+   */
+  @State(Scope.Benchmark)
+  public static class MaasBurst {
+    /** {@code mlp} or {@code minilm}. */
+    @Param({"mlp"})
+    public String model;
+
+    /** Rows per burst. */
+    @Param({"1", "8", "32", "64"})
+    public int batch;
+
+    /** ONNX Runtime's intra-op threads, as in {@link ConcurrencyBenchmark}. */
+    @Param({"2"})
+    public int intraOpThreads;
+
+    MaasSubject subject;
+    Feed feed;
+    @SuppressWarnings("unchecked")
+    CompletableFuture<float[]>[] pending = new CompletableFuture[0];
+
+    /** Starts maas with {@link Policies#batched()} and makes the one-row input. */
+    @Setup
+    public void setUp() {
+      BenchModel m = BenchModel.of(model);
+      subject = new MaasSubject(m, new OrtSettings(intraOpThreads), Policies.batched());
+      feed = m.feed(1, 7);
+      pending = java.util.Arrays.copyOf(pending, batch);
+    }
+
+    /** Closes maas. */
+    @TearDown
+    public void tearDown() {
+      subject.close();
+    }
+  }
+
+  /** {@code batch} one-row calls started together through maas, all awaited. */
+  @Benchmark
+  public void maasAsyncBurst(MaasBurst s, Blackhole bh) {
+    for (int i = 0; i < s.batch; i++) {
+      s.pending[i] = s.subject.callAsync(s.feed);
+    }
+    for (int i = 0; i < s.batch; i++) {
+      bh.consume(s.pending[i].join());
+    }
   }
 }

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -51,11 +52,23 @@ public final class MaasSubject implements Subject {
 
   @Override
   public float[] call(Feed feed) {
+    return service.predict(ref, request(feed)).output(feed.output()).toFloatArray();
+  }
+
+  /**
+   * Starts one call with {@code predictAsync}; the future's value is the output copied as {@link
+   * #call} copies it.
+   */
+  public CompletableFuture<float[]> callAsync(Feed feed) {
+    return service.predictAsync(ref, request(feed)).thenApply(r -> r.output(feed.output()).toFloatArray());
+  }
+
+  private static InferenceRequest request(Feed feed) {
     InferenceRequest.Builder b = InferenceRequest.builder();
     for (Feed.Input i : feed.inputs()) {
       b.input(i.name(), i.values() instanceof float[] f ? Tensor.of(f, i.shape()) : Tensor.of((long[]) i.values(), i.shape()));
     }
-    return service.predict(ref, b.build()).output(feed.output()).toFloatArray();
+    return b.build();
   }
 
   /** The scheduler's statistics of the deployed version. */

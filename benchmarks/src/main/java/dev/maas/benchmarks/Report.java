@@ -36,6 +36,7 @@ public final class Report {
   private static final String OVERHEAD = "OverheadBenchmark.";
   private static final String CONCURRENCY = "ConcurrencyBenchmark.";
   private static final String CEILING = "CeilingBenchmark.rawPreformedBatch";
+  private static final String BURST = "CeilingBenchmark.maasAsyncBurst";
   /** Above this share of the cores busy with other work before a run, the report warns. */
   private static final int BUSY_LIMIT = 15;
 
@@ -327,6 +328,7 @@ public final class Report {
         Optional<Run> m = find(CONCURRENCY + "maasBatched", model, n, -1);
         Optional<Run> r = find(CONCURRENCY + "rawOneAtATime", model, n, -1);
         Optional<Run> c = find(CEILING, model, 1, n);
+        Optional<Run> b = find(BURST, model, 1, n);
         double mt = m.map(Run::rowsPerSecond).orElse(Double.NaN);
         double rt = r.map(Run::rowsPerSecond).orElse(Double.NaN);
         double ct = c.map(Run::rowsPerSecond).orElse(Double.NaN);
@@ -355,18 +357,22 @@ public final class Report {
             + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
             + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
             + fmtBytes(c.map(x -> x.allocPerOp() / rows).orElse(Double.NaN)) + " | " + meanBatch + " | " + runP50
-            + " | " + waitP99 + " |");
+            + " | " + waitP99 + " | " + fmtRate(b.map(Run::rowsPerSecond).orElse(Double.NaN)) + " | "
+            + fmt(b.map(Run::rowsPerSecond).orElse(Double.NaN) / ct) + " | "
+            + fmtUs(b.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " |");
       }
       line("");
       line("Cost per row, " + model + ": CPU µs of the whole JVM per row, cores kept busy, context switches"
-          + " of all its threads per row, heap bytes per row;"
+          + " of all its threads per row, heap bytes per row; maas burst: one thread starting N one-row"
+          + " `predictAsync` calls at once and awaiting them (`CeilingBenchmark.maasAsyncBurst`, a diagnostic);"
           + " maas's own statistics (mean rows per batch while measured; run time p50 and queue wait p99 since"
           + " load, warm-up included).");
       line("");
       line("| N | maas CPU µs/row | raw CPU µs/row | ceiling CPU µs/row | maas cores | raw cores | ceiling cores"
           + " | maas switches/row | raw switches/row | ceiling switches/row | maas B/row | raw B/row | ceiling B/row"
-          + " | maas mean batch | maas run p50 ms | maas wait p99 ms |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          + " | maas mean batch | maas run p50 ms | maas wait p99 ms | maas burst rows/s | burst / ceiling"
+          + " | burst CPU µs/row |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       cost.forEach(this::line);
       line("");
     }
