@@ -33,12 +33,15 @@ import org.openjdk.jmh.runner.IterationType;
  * instances=...} vary them);
  * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
  *
- * <p>ONNX Runtime gets {@code intraOpThreads} = 2 by default: a batch of 64 MLP rows is a pair of
- * matrix products that splits across both cores, and maas runs one batch at a time (one
- * instance), so with one intra-op thread it could use only one of the two cores; the ceiling gets
- * the same, and so does raw one-at-a-time, whose N caller threads occupy both cores anyway. See
- * {@code benchmarks/README.md} for the measurements behind the choice; {@code -p intraOpThreads=1}
- * measures the other.
+ * <p>ONNX Runtime's intra-op threads are chosen per system, each at what serves it best on 2 cores
+ * (measured; see {@code benchmarks/README.md}): <b>1 for raw one-at-a-time</b>, whose N caller
+ * threads already occupy both cores (an intra-op pool only adds threads that contend for them), and
+ * <b>1 for maas</b>: its batch would split across 2 threads, but ONNX Runtime's pool thread then
+ * spin-waits between batches on the core that maas's callers and batcher need (the session option
+ * that stops it, {@code session.intra_op.allow_spinning}, is not exposed by {@code OnnxOptions}),
+ * which costs maas more than the second thread gains. The ceiling ({@link CeilingBenchmark}) gets
+ * 2: one thread issuing pre-formed batches is fastest with both cores. {@code -p
+ * intraOpThreads=2} runs both systems here with 2.
  *
  * <p>The maas state also writes the scheduler's statistics (mean batch size over the measured
  * iterations, run-time and queue-wait percentiles) to {@code target/maas-stats-MODEL-tN.json}
@@ -61,27 +64,25 @@ import org.openjdk.jmh.runner.IterationType;
 @Measurement(iterations = 5, time = 2)
 public class ConcurrencyBenchmark {
 
-  /** The model and thread settings every state of this benchmark shares. */
+  /** The model every state of this benchmark shares. */
   @State(Scope.Benchmark)
   public abstract static class Base {
-    /** {@code mlp} or {@code minilm}. */
+    /** {@code mlp}, {@code identity} or {@code minilm}. */
     @Param({"mlp"})
     public String model;
-
-    /** ONNX Runtime's intra-op threads, the same for both systems. */
-    @Param({"2"})
-    public int intraOpThreads;
 
     Subject subject;
     Feed feed;
 
     abstract Subject open(BenchModel m, OrtSettings s);
 
+    abstract int intraOpThreads();
+
     /** Opens the subject; every thread sends the same one-row input (each call copies it). */
     @Setup(Level.Trial)
     public void setUp() {
       BenchModel m = BenchModel.of(model);
-      subject = open(m, new OrtSettings(intraOpThreads));
+      subject = open(m, new OrtSettings(intraOpThreads()));
       feed = m.feed(1, 7);
     }
 
@@ -100,6 +101,10 @@ public class ConcurrencyBenchmark {
 
   /** maas with dynamic batching; records its scheduler's statistics. */
   public static class MaasBatched extends Base {
+    /** ONNX Runtime's intra-op threads for maas (see the class comment). */
+    @Param({"1"})
+    public int intraOpThreads;
+
     /** The policy's {@code maxBatchSize}; {@link Policies#batched()}'s by default. */
     @Param({"64"})
     public int maxBatchSize;
@@ -114,6 +119,11 @@ public class ConcurrencyBenchmark {
 
     private SchedulerStats atMeasurementStart;
     private boolean measuring;
+
+    @Override
+    int intraOpThreads() {
+      return intraOpThreads;
+    }
 
     @Override
     Subject open(BenchModel m, OrtSettings s) {
@@ -142,6 +152,15 @@ public class ConcurrencyBenchmark {
 
   /** Raw ONNX Runtime, one shared session. */
   public static class Raw extends Base {
+    /** ONNX Runtime's intra-op threads for raw one-at-a-time (see the class comment). */
+    @Param({"1"})
+    public int intraOpThreads;
+
+    @Override
+    int intraOpThreads() {
+      return intraOpThreads;
+    }
+
     @Override
     Subject open(BenchModel m, OrtSettings s) {
       return new RawOrtSubject(m, s);

@@ -9,10 +9,11 @@ import java.time.Duration;
  * <p><b>Batched</b>: {@code maxBatchSize} 64 (the largest concurrency measured, so 64 closed-loop
  * callers fill one batch exactly), {@code maxQueueDelay} 1 ms (a few MLP rows' worth of run time:
  * long enough for callers woken by the previous batch to re-submit, short enough that a lone
- * caller's latency stays close to the run's), {@code instances} 1 (one batch at a time: with two
- * cores, a second concurrent batch could only take cores from the first, and ORT's intra-op threads
- * already use both when there are 2 of them), queue of 4,096 (never full with 64 callers: no
- * {@code OverloadedException} in a closed loop).
+ * caller's latency stays close to the run's), {@code instances} 1 (one batch at a time, on one
+ * core, leaving the other to the callers and the batcher; measured with 64 callers on the MLP, a
+ * second instance cost more CPU per row and context switches than it gained), queue of 4,096
+ * (never full with 64 callers: no {@code OverloadedException} in a closed loop). Measured
+ * alternatives (max batch 32, max queue delay 0) did no better.
  *
  * <p><b>Off</b>: {@link BatchingPolicy#defaults()}; each call runs on its caller's thread.
  */

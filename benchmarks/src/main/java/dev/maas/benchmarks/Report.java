@@ -252,6 +252,13 @@ public final class Report {
         .reduce((a, b) -> b); // the last file wins if a configuration ran twice
   }
 
+  /** The intra-op thread settings a benchmark ran with on a model, e.g. {@code 1} or {@code 1/2}. */
+  private String intra(String benchmark, String model) {
+    TreeSet<Integer> s = new TreeSet<>();
+    runs.stream().filter(r -> r.benchmark.equals(benchmark) && r.model.equals(model)).forEach(r -> s.add(r.intraOpThreads));
+    return s.isEmpty() ? "n/a" : s.stream().map(String::valueOf).reduce((a, b) -> a + "/" + b).orElse("");
+  }
+
   private TreeSet<String> models(String prefix) {
     TreeSet<String> m = new TreeSet<>((a, b) -> a.equals("mlp") ? (b.equals("mlp") ? 0 : -1) : b.equals("mlp") ? 1 : a.compareTo(b));
     runs.stream().filter(r -> r.benchmark.startsWith(prefix)).forEach(r -> m.add(r.model));
@@ -314,6 +321,9 @@ public final class Report {
       runs.stream().filter(r -> r.benchmark.startsWith(CONCURRENCY) && r.model.equals(model))
           .forEach(r -> threads.add(r.threads));
       line("### Throughput and latency, " + model + ": N callers each sending one row");
+      line("");
+      line("ONNX Runtime intra-op threads: maas " + intra(CONCURRENCY + "maasBatched", model) + ", raw "
+          + intra(CONCURRENCY + "rawOneAtATime", model) + ", ceiling " + intra(CEILING, model) + ".");
       line("");
       line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + "; max queue delay and instances as in"
           + " the pooled-scores table, by default 1 ms and 1). raw: `OrtSession.run` one row at a time on the"
