@@ -33,7 +33,8 @@ if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/
 fi
 
 cd "$here"
-rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/report.md "$out"/conditions.txt
+rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/paired-overhead-*.* "$out"/report.md \
+  "$out"/conditions.txt
 
 java_version="$(java -version 2>&1 | head -1)"
 # busy: percent of all cores busy over 2 s, sampled between JMH runs, i.e. used by other processes
@@ -87,6 +88,13 @@ fi
 echo "profile $profile: JMH runs (seconds; share of all cores that other processes kept busy just before each):"
 jmh overhead-mlp OverheadBenchmark -p model=mlp "${short[@]}"
 jmh overhead-minilm OverheadBenchmark -p model=minilm "${minilm_overhead[@]}"
+# The same overhead question in alternating blocks on one thread, which a busy machine biases much less.
+t0=$SECONDS; b0="$(busy)"
+java -Xms2g -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$jar" dev.maas.benchmarks.PairedOverhead \
+  mlp 500 "$([[ "$profile" == quick ]] && echo 200 || echo 1000)" "$out/paired-overhead-mlp.json" > "$out/paired-overhead-mlp.log" 2>&1 \
+  || { echo "PairedOverhead failed:" >&2; tail -20 "$out/paired-overhead-mlp.log" >&2; exit 1; }
+printf '  %-26s %4ds   machine %3s%% busy with other work just before\n' paired-overhead-mlp $((SECONDS - t0)) "$b0" \
+  | tee -a "$out/conditions.txt"
 for model in "${models[@]}"; do
   if [[ "$model" == mlp ]]; then iters=("${short[@]}"); else iters=("${minilm_long[@]}"); fi
   for t in 1 8 32 64; do
