@@ -1,0 +1,181 @@
+package dev.maas.benchmarks;
+
+import dev.maas.batch.SchedulerStats;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+
+/**
+ * <b>With N concurrent callers each sending one row, what throughput and latency does maas's
+ * dynamic batching give, against raw ONNX Runtime called one row at a time from the same N
+ * threads?</b> (issue 3, with {@link CeilingBenchmark} for the third side: the same rows as
+ * pre-formed batches.)
+ *
+ * <p>N is JMH's thread count: run once per N with {@code -t N} (1, 8, 32, 64). Sample mode: every
+ * thread is a closed-loop caller (send, wait for the answer, send again), so the JSON holds the
+ * latency distribution (p50, p99) and the mean latency, and throughput = N / mean latency.
+ * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 1 ms, one
+ * instance; {@code -p maxBatchSize=...}, {@code -p maxQueueDelayMicros=...} and {@code -p
+ * instances=...} vary them);
+ * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
+ *
+ * <p>ONNX Runtime's intra-op threads are chosen per system, each at what serves it best on 2 cores
+ * (measured; see {@code benchmarks/README.md}): <b>1 for raw one-at-a-time</b>, whose N caller
+ * threads already occupy both cores (an intra-op pool only adds threads that contend for them), and
+ * <b>1 for maas</b>: its batch would split across 2 threads, but ONNX Runtime's pool thread then
+ * spin-waits between batches on the core that maas's callers and batcher need (the session option
+ * that stops it, {@code session.intra_op.allow_spinning}, is not exposed by {@code OnnxOptions}),
+ * which costs maas more than the second thread gains. The ceiling ({@link CeilingBenchmark}) gets
+ * 2: one thread issuing pre-formed batches is fastest with both cores. {@code -p
+ * intraOpThreads=2} runs both systems here with 2.
+ *
+ * <p>The maas state also writes the scheduler's statistics (mean batch size over the measured
+ * iterations, run-time and queue-wait percentiles) to {@code target/maas-stats-MODEL-tN.json}
+ * (directory: system property {@code maas.bench.out}, default {@code target}) for the report.
+ *
+ * <pre>{@code
+ * for t in 1 8 32 64; do
+ *   java -jar benchmarks/target/benchmarks.jar ConcurrencyBenchmark -t $t -p model=mlp -prof gc \
+ *       -rf json -rff target/jmh-concurrency-mlp-t$t.json
+ * done
+ * }</pre>
+ *
+ * (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true} in the
+ * environment, as {@code benchmarks/run.sh} sets them).
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class ConcurrencyBenchmark {
+
+  /** The model every state of this benchmark shares. */
+  @State(Scope.Benchmark)
+  public abstract static class Base {
+    /** {@code mlp}, {@code identity} or {@code minilm}. */
+    @Param({"mlp"})
+    public String model;
+
+    Subject subject;
+    Feed feed;
+
+    abstract Subject open(BenchModel m, OrtSettings s);
+
+    abstract int intraOpThreads();
+
+    /** Opens the subject; every thread sends the same one-row input (each call copies it). */
+    @Setup(Level.Trial)
+    public void setUp() {
+      BenchModel m = BenchModel.of(model);
+      subject = open(m, new OrtSettings(intraOpThreads()));
+      feed = m.feed(1, 7);
+    }
+
+    /** Frees what the subject created, after {@link #beforeClose}. */
+    @TearDown(Level.Trial)
+    public void tearDown(BenchmarkParams params) {
+      try {
+        beforeClose(params);
+      } finally {
+        subject.close();
+      }
+    }
+
+    void beforeClose(BenchmarkParams params) {}
+  }
+
+  /** maas with dynamic batching; records its scheduler's statistics. */
+  public static class MaasBatched extends Base {
+    /** ONNX Runtime's intra-op threads for maas (see the class comment). */
+    @Param({"1"})
+    public int intraOpThreads;
+
+    /** The policy's {@code maxBatchSize}; {@link Policies#batched()}'s by default. */
+    @Param({"64"})
+    public int maxBatchSize;
+
+    /** The policy's {@code maxQueueDelay} in µs; {@link Policies#batched()}'s by default. */
+    @Param({"1000"})
+    public long maxQueueDelayMicros;
+
+    /** The policy's {@code instances}; {@link Policies#batched()}'s by default. */
+    @Param({"1"})
+    public int instances;
+
+    private SchedulerStats atMeasurementStart;
+    private boolean measuring;
+
+    @Override
+    int intraOpThreads() {
+      return intraOpThreads;
+    }
+
+    @Override
+    Subject open(BenchModel m, OrtSettings s) {
+      return new MaasSubject(m, s, Policies.batched()
+          .withMaxBatchSize(maxBatchSize)
+          .withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000))
+          .withInstances(instances));
+    }
+
+    /** Snapshots the scheduler when the first measured iteration begins. */
+    @Setup(Level.Iteration)
+    public void beginIteration(IterationParams iteration) {
+      if (iteration.getType() == IterationType.MEASUREMENT && !measuring) {
+        measuring = true;
+        atMeasurementStart = ((MaasSubject) subject).stats();
+      }
+    }
+
+    /** Writes the scheduler's statistics over the measured iterations. */
+    @Override
+    void beforeClose(BenchmarkParams params) {
+      SchedulerStats end = ((MaasSubject) subject).stats();
+      StatsFile.write(model, params.getThreads(), atMeasurementStart, end);
+    }
+  }
+
+  /** Raw ONNX Runtime, one shared session. */
+  public static class Raw extends Base {
+    /** ONNX Runtime's intra-op threads for raw one-at-a-time (see the class comment). */
+    @Param({"1"})
+    public int intraOpThreads;
+
+    @Override
+    int intraOpThreads() {
+      return intraOpThreads;
+    }
+
+    @Override
+    Subject open(BenchModel m, OrtSettings s) {
+      return new RawOrtSubject(m, s);
+    }
+  }
+
+  /** One row through maas's scheduler, waiting for its answer. */
+  @Benchmark
+  public float[] maasBatched(MaasBatched s) {
+    return s.subject.call(s.feed);
+  }
+
+  /** One row through {@code OrtSession.run} on this thread. */
+  @Benchmark
+  public float[] rawOneAtATime(Raw s) {
+    return s.subject.call(s.feed);
+  }
+}

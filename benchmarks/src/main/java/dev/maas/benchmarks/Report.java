@@ -1,0 +1,508 @@
+package dev.maas.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Reads the JMH JSON files of one {@code benchmarks/run.sh} run ({@code jmh-*.json}) and maas's
+ * scheduler statistics ({@code maas-stats-*.json}) from a directory, and prints a Markdown report:
+ * overhead at batch 1, throughput and latency per concurrency with the ratios maas / raw and maas /
+ * ceiling, allocation per call, and the issue-3 targets met or missed. Its very last line is
+ * exactly {@code RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3} (MLP; {@code nan} where a number is
+ * missing).
+ *
+ * <p><b>How numbers are summarised.</b> Every figure is computed per measured iteration, and the
+ * median over the iterations is reported: a short burst of load from another process on a shared
+ * machine then moves the median little, where it would move JMH's pooled mean and pooled tail. In
+ * sample mode an iteration's throughput is threads / its mean latency (closed loop), and its p50
+ * and p99 are its own. JMH's pooled score is printed beside for reference.
+ *
+ * <pre>{@code
+ * java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.Report benchmarks/target
+ * }</pre>
+ */
+public final class Report {
+  private static final String OVERHEAD = "OverheadBenchmark.";
+  private static final String CONCURRENCY = "ConcurrencyBenchmark.";
+  private static final String CEILING = "CeilingBenchmark.rawPreformedBatch";
+  private static final String BURST = "CeilingBenchmark.maasAsyncBurst";
+  /** Above this share of the cores busy with other work before a run, the report warns. */
+  private static final int BUSY_LIMIT = 15;
+
+  private final List<Run> runs = new ArrayList<>();
+  private final Map<String, JsonNode> stats = new TreeMap<>();
+  private final StringBuilder out = new StringBuilder();
+  private final List<String> conditions = new ArrayList<>();
+  private final Map<String, JsonNode> paired = new TreeMap<>();
+
+  /** One JMH result: a benchmark method with its parameters and thread count. */
+  record Run(String benchmark, String model, int threads, int batch, int intraOpThreads, long maxQueueDelayMicros,
+      String extraParams, String mode, double score, double scoreError, String unit, Map<String, Double> secondary,
+      List<Iteration> iterations) {
+
+    /** Bytes allocated per op (JMH's gc profiler), NaN if not profiled. */
+    double allocPerOp() {
+      return secondary.getOrDefault("gc.alloc.rate.norm", Double.NaN);
+    }
+
+    /** CPU µs of the whole JVM per op ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double cpuPerOp() {
+      return secondary.getOrDefault("cpu.time.norm", Double.NaN);
+    }
+
+    /** Context switches of the JVM's threads per op ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double switchesPerOp() {
+      return secondary.getOrDefault("cpu.switches.norm", Double.NaN);
+    }
+
+    /** Cores the JVM kept busy ({@link CpuTimeProfiler}), NaN if not profiled. */
+    double cores() {
+      return secondary.getOrDefault("cpu.cores", Double.NaN);
+    }
+
+    /** The median over iterations of one per-iteration figure. */
+    double median(java.util.function.ToDoubleFunction<Iteration> f) {
+      double[] v = iterations.stream().mapToDouble(f).sorted().toArray();
+      if (v.length == 0) {
+        return Double.NaN;
+      }
+      return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** Median time per op, µs. */
+    double meanUs() {
+      return median(Iteration::meanUs);
+    }
+
+    /** Median p50 latency per op, µs. */
+    double p50Us() {
+      return median(Iteration::p50Us);
+    }
+
+    /** Median p99 latency per op, µs. */
+    double p99Us() {
+      return median(Iteration::p99Us);
+    }
+
+    /** Median items per second: threads × rows per op / mean time per op. */
+    double rowsPerSecond() {
+      int rows = batch > 0 ? batch : 1;
+      return median(i -> threads * rows * 1e6 / i.meanUs());
+    }
+  }
+
+  /** One measured iteration: mean, p50 and p99 time per op in µs (p50 = p99 = mean in avgt mode). */
+  record Iteration(double meanUs, double p50Us, double p99Us) {}
+
+  /**
+   * Prints the report of the results in a directory.
+   *
+   * @param args the directory holding {@code jmh-*.json} (default {@code target})
+   * @throws IOException if a file cannot be read
+   */
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args.length > 0 ? args[0] : "target");
+    Report r = new Report();
+    r.load(dir);
+    System.out.print(r.render());
+    System.out.flush();
+  }
+
+  void load(Path dir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "jmh-*.json")) {
+      ds.forEach(files::add);
+    }
+    files.sort(null);
+    for (Path f : files) {
+      JsonNode root = json.readTree(f.toFile());
+      for (JsonNode e : root) {
+        runs.add(parse(e));
+      }
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "paired-overhead-*.json")) {
+      for (Path f : ds) {
+        JsonNode n = json.readTree(f.toFile());
+        paired.put(n.path("model").asText(), n);
+      }
+    }
+    Path cond = dir.resolve("conditions.txt");
+    if (Files.exists(cond)) {
+      conditions.addAll(Files.readAllLines(cond));
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "maas-stats-*.json")) {
+      for (Path f : ds) {
+        JsonNode n = json.readTree(f.toFile());
+        stats.put(n.path("model").asText() + "-t" + n.path("threads").asInt(), n);
+      }
+    }
+  }
+
+  private static Run parse(JsonNode e) {
+    String name = e.path("benchmark").asText();
+    String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+    JsonNode params = e.path("params");
+    JsonNode pm = e.path("primaryMetric");
+    String unit = pm.path("scoreUnit").asText();
+    double toUs = unitToMicros(unit);
+    List<Iteration> its = new ArrayList<>();
+    if (pm.has("rawDataHistogram")) {
+      for (JsonNode fork : pm.path("rawDataHistogram")) {
+        for (JsonNode it : fork) {
+          its.add(fromHistogram(it, toUs));
+        }
+      }
+    } else {
+      for (JsonNode fork : pm.path("rawData")) {
+        for (JsonNode it : fork) {
+          double us = it.asDouble() * toUs;
+          its.add(new Iteration(us, us, us));
+        }
+      }
+    }
+    // Secondary metrics of profilers: the median of their per-iteration values.
+    Map<String, Double> secondary = new TreeMap<>();
+    JsonNode sec = e.path("secondaryMetrics");
+    for (var it = sec.fields(); it.hasNext(); ) {
+      var m = it.next();
+      String key = m.getKey().replace("\u00b7", "");
+      if (key.equals("gc.alloc.rate.norm") || key.startsWith("cpu.")) {
+        List<Double> v = new ArrayList<>();
+        m.getValue().path("rawData").forEach(fork -> fork.forEach(x -> v.add(x.asDouble())));
+        secondary.put(key, v.isEmpty() ? m.getValue().path("score").asDouble(Double.NaN) : median(v));
+      }
+    }
+    return new Run(shortName, params.path("model").asText("?"), e.path("threads").asInt(1),
+        params.path("batch").asInt(0), params.path("intraOpThreads").asInt(0),
+        params.path("maxQueueDelayMicros").asLong(Policies.MAX_QUEUE_DELAY.toNanos() / 1000), extra(params),
+        e.path("mode").asText(),
+        pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs, unit, secondary, its);
+  }
+
+  private static double median(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  /** The parameters other than model, batch and intra-op threads, as {@code k=v k=v}. */
+  private static String extra(JsonNode params) {
+    StringBuilder sb = new StringBuilder();
+    for (var it = params.fields(); it.hasNext(); ) {
+      var p = it.next();
+      if (!List.of("model", "batch", "intraOpThreads").contains(p.getKey())) {
+        sb.append(sb.length() > 0 ? " " : "").append(p.getKey()).append('=').append(p.getValue().asText());
+      }
+    }
+    return sb.toString();
+  }
+
+  private static double unitToMicros(String unit) {
+    switch (unit) {
+      case "ns/op": return 1e-3;
+      case "us/op": return 1;
+      case "ms/op": return 1e3;
+      case "s/op": return 1e6;
+      default: throw new IllegalArgumentException("unexpected JMH unit " + unit + ": use a time per op mode");
+    }
+  }
+
+  /** Mean, p50 and p99 of one iteration's histogram of [value, count] pairs. */
+  private static Iteration fromHistogram(JsonNode pairs, double toUs) {
+    List<double[]> v = new ArrayList<>();
+    long n = 0;
+    double sum = 0;
+    for (JsonNode p : pairs) {
+      double x = p.get(0).asDouble() * toUs;
+      long c = p.get(1).asLong();
+      v.add(new double[] {x, c});
+      n += c;
+      sum += x * c;
+    }
+    v.sort((a, b) -> Double.compare(a[0], b[0]));
+    return new Iteration(n == 0 ? Double.NaN : sum / n, percentile(v, n, 0.50), percentile(v, n, 0.99));
+  }
+
+  private static double percentile(List<double[]> sorted, long n, double q) {
+    if (n == 0) {
+      return Double.NaN;
+    }
+    long rank = Math.max(1, (long) Math.ceil(q * n));
+    long seen = 0;
+    for (double[] p : sorted) {
+      seen += (long) p[1];
+      if (seen >= rank) {
+        return p[0];
+      }
+    }
+    return sorted.get(sorted.size() - 1)[0];
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  private Optional<Run> find(String benchmark, String model, int threads, int batch) {
+    return runs.stream()
+        .filter(r -> r.benchmark.equals(benchmark) && r.model.equals(model))
+        .filter(r -> threads < 0 || r.threads == threads)
+        .filter(r -> batch < 0 || r.batch == batch)
+        .reduce((a, b) -> b); // the last file wins if a configuration ran twice
+  }
+
+  /** The intra-op thread settings a benchmark ran with on a model, e.g. {@code 1} or {@code 1/2}. */
+  private String intra(String benchmark, String model) {
+    TreeSet<Integer> s = new TreeSet<>();
+    runs.stream().filter(r -> r.benchmark.equals(benchmark) && r.model.equals(model)).forEach(r -> s.add(r.intraOpThreads));
+    return s.isEmpty() ? "n/a" : s.stream().map(String::valueOf).reduce((a, b) -> a + "/" + b).orElse("");
+  }
+
+  private TreeSet<String> models(String prefix) {
+    TreeSet<String> m = new TreeSet<>((a, b) -> a.equals("mlp") ? (b.equals("mlp") ? 0 : -1) : b.equals("mlp") ? 1 : a.compareTo(b));
+    runs.stream().filter(r -> r.benchmark.startsWith(prefix)).forEach(r -> m.add(r.model));
+    return m;
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  String render() {
+    line("## maas vs raw ONNX Runtime");
+    line("");
+    line("Figures are medians over measured iterations (see `Report` Javadoc); throughput = callers × rows per"
+        + " call / mean latency (closed loop). ONNX Runtime's intra-op threads are given per table.");
+    line("");
+    double overhead = renderOverhead();
+    double[] at64 = renderConcurrency();
+    renderTargets(overhead, at64);
+    renderDetails();
+    renderConditions();
+    line("RESULT overhead=" + fmt(overhead) + " vs_ceiling=" + fmt(at64[0]) + " vs_raw=" + fmt(at64[1]));
+    return out.toString();
+  }
+
+  /** Prints the overhead table; returns the MLP ratio. */
+  private double renderOverhead() {
+    double mlpRatio = Double.NaN;
+    line("### Overhead: one call, one row, one thread, batching off");
+    line("");
+    line("Wall: time per call. CPU: CPU time of the whole JVM per call (`CpuTimeProfiler`), less sensitive"
+        + " than wall time to other processes on the machine. B: bytes allocated on the heap per call (`-prof gc`).");
+    line("");
+    line("| model | intra-op threads | maas µs/call | raw ORT µs/call | maas / raw | maas CPU µs | raw CPU µs"
+        + " | CPU maas / raw | maas B/call | raw B/call |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (String model : models(OVERHEAD)) {
+      Optional<Run> m = find(OVERHEAD + "maas", model, -1, -1);
+      Optional<Run> r = find(OVERHEAD + "raw", model, -1, -1);
+      double mu = m.map(Run::meanUs).orElse(Double.NaN);
+      double ru = r.map(Run::meanUs).orElse(Double.NaN);
+      double mc = m.map(Run::cpuPerOp).orElse(Double.NaN);
+      double rc = r.map(Run::cpuPerOp).orElse(Double.NaN);
+      double ratio = mu / ru;
+      if (model.equals("mlp")) {
+        mlpRatio = ratio;
+      }
+      line("| " + model + " | " + m.or(() -> r).map(x -> String.valueOf(x.intraOpThreads)).orElse("?") + " | "
+          + fmtUs(mu) + " | " + fmtUs(ru) + " | **" + fmt(ratio) + "** | " + fmtUs(mc) + " | " + fmtUs(rc) + " | "
+          + fmt(mc / rc) + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+          + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " |");
+    }
+    line("");
+    for (JsonNode p : paired.values()) {
+      line("Paired cross-check (`PairedOverhead`, " + p.path("model").asText() + "): one thread alternating blocks of "
+          + p.path("block").asInt() + " maas and raw calls, " + p.path("pairs").asInt() + " pairs: maas "
+          + fmtUs(p.path("maasMicros").asDouble()) + " µs/call, raw " + fmtUs(p.path("rawMicros").asDouble())
+          + " µs/call; maas / raw per pair median **" + fmt(p.path("ratioMedian").asDouble()) + "** (quartiles "
+          + fmt(p.path("ratioP25").asDouble()) + "–" + fmt(p.path("ratioP75").asDouble()) + "). Each pair sees the"
+          + " same machine, so other processes bias this much less than the separate JMH runs above.");
+      line("");
+    }
+    return mlpRatio;
+  }
+
+  /** Prints the concurrency tables; returns the MLP ratios at 64 callers {vs ceiling, vs raw, p99 µs, target µs}. */
+  private double[] renderConcurrency() {
+    double[] mlp64 = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    for (String model : models(CONCURRENCY)) {
+      TreeSet<Integer> threads = new TreeSet<>();
+      runs.stream().filter(r -> r.benchmark.startsWith(CONCURRENCY) && r.model.equals(model))
+          .forEach(r -> threads.add(r.threads));
+      line("### Throughput and latency, " + model + ": N callers each sending one row");
+      line("");
+      line("ONNX Runtime intra-op threads: maas " + intra(CONCURRENCY + "maasBatched", model) + ", raw "
+          + intra(CONCURRENCY + "rawOneAtATime", model) + ", ceiling " + intra(CEILING, model) + ".");
+      line("");
+      line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + "; max queue delay and instances as in"
+          + " the pooled-scores table, by default 1 ms and 1). raw: `OrtSession.run` one row at a time on the"
+          + " N caller threads. ceiling: raw ORT running pre-formed batches of N rows from one thread (latency ="
+          + " the batch's time). p99 target = max queue delay + 2 × ceiling batch time.");
+      line("");
+      line("| N | maas rows/s | raw rows/s | ceiling rows/s | maas / raw | maas / ceiling | maas p50 ms | maas p99 ms"
+          + " | p99 target ms | raw p50 ms | raw p99 ms | ceiling batch ms |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      List<String> cost = new ArrayList<>();
+      for (int n : threads) {
+        Optional<Run> m = find(CONCURRENCY + "maasBatched", model, n, -1);
+        Optional<Run> r = find(CONCURRENCY + "rawOneAtATime", model, n, -1);
+        Optional<Run> c = find(CEILING, model, 1, n);
+        Optional<Run> b = find(BURST, model, 1, n);
+        double mt = m.map(Run::rowsPerSecond).orElse(Double.NaN);
+        double rt = r.map(Run::rowsPerSecond).orElse(Double.NaN);
+        double ct = c.map(Run::rowsPerSecond).orElse(Double.NaN);
+        double batchUs = c.map(Run::meanUs).orElse(Double.NaN);
+        double delayUs = m.map(x -> (double) x.maxQueueDelayMicros()).orElse(Policies.MAX_QUEUE_DELAY.toNanos() / 1e3);
+        double target = delayUs + 2 * batchUs;
+        double p99 = m.map(Run::p99Us).orElse(Double.NaN);
+        line("| " + n + " | " + fmtRate(mt) + " | " + fmtRate(rt) + " | " + fmtRate(ct) + " | **" + fmt(mt / rt)
+            + "** | **" + fmt(mt / ct) + "** | " + fmtMs(m.map(Run::p50Us)) + " | " + fmtMs(Optional.of(p99))
+            + " | " + fmtMs(Optional.of(target)) + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us))
+            + " | " + fmtMs(Optional.of(batchUs)) + " |");
+        if (model.equals("mlp") && n == 64) {
+          mlp64 = new double[] {mt / ct, mt / rt, p99, target};
+        }
+        JsonNode s = stats.get(model + "-t" + n);
+        String meanBatch = s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.path("meanBatchSize").asDouble());
+        String runP50 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("runTimeMs").path("p50").asDouble());
+        String waitP99 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("queueWaitMs").path("p99").asDouble());
+        int rows = Math.max(1, n);
+        cost.add("| " + n + " | " + fmtUs(m.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
+            + fmtUs(r.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
+            + fmtUs(c.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " | "
+            + fmtCores(m.map(Run::cores)) + " | " + fmtCores(r.map(Run::cores)) + " | " + fmtCores(c.map(Run::cores))
+            + " | " + fmtCores(m.map(Run::switchesPerOp)) + " | " + fmtCores(r.map(Run::switchesPerOp)) + " | "
+            + fmtCores(c.map(x -> x.switchesPerOp() / rows))
+            + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+            + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+            + fmtBytes(c.map(x -> x.allocPerOp() / rows).orElse(Double.NaN)) + " | " + meanBatch + " | " + runP50
+            + " | " + waitP99 + " | " + fmtRate(b.map(Run::rowsPerSecond).orElse(Double.NaN)) + " | "
+            + fmt(b.map(Run::rowsPerSecond).orElse(Double.NaN) / ct) + " | "
+            + fmtUs(b.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " |");
+      }
+      line("");
+      line("Cost per row, " + model + ": CPU µs of the whole JVM per row, cores kept busy, context switches"
+          + " of all its threads per row, heap bytes per row; maas burst: one thread starting N one-row"
+          + " `predictAsync` calls at once and awaiting them (`CeilingBenchmark.maasAsyncBurst`, a diagnostic);"
+          + " maas's own statistics (mean rows per batch while measured; run time p50 and queue wait p99 since"
+          + " load, warm-up included).");
+      line("");
+      line("| N | maas CPU µs/row | raw CPU µs/row | ceiling CPU µs/row | maas cores | raw cores | ceiling cores"
+          + " | maas switches/row | raw switches/row | ceiling switches/row | maas B/row | raw B/row | ceiling B/row"
+          + " | maas mean batch | maas run p50 ms | maas wait p99 ms | maas burst rows/s | burst / ceiling"
+          + " | burst CPU µs/row |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      cost.forEach(this::line);
+      line("");
+    }
+    return mlp64;
+  }
+
+  /** The largest share of the cores that other processes kept busy before a JMH run, -1 if unknown. */
+  private int busiest() {
+    int max = -1;
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("machine\\s+(\\d+)% busy");
+    for (String c : conditions) {
+      java.util.regex.Matcher m = p.matcher(c);
+      if (m.find()) {
+        max = Math.max(max, Integer.parseInt(m.group(1)));
+      }
+    }
+    return max;
+  }
+
+  private void renderTargets(double overhead, double[] at64) {
+    line("### Issue 3 targets (MLP)");
+    line("");
+    int busy = busiest();
+    if (busy > BUSY_LIMIT) {
+      line("**Not reliable: other processes kept the machine up to " + busy + "% busy during this run** (see"
+          + " Conditions). Wall-clock figures, and so these verdicts, depend on how much of the cores each"
+          + " benchmark happened to get; CPU µs per row is much less sensitive. Rerun on an idle machine.");
+      line("");
+    }
+    line("| target | measured | met |");
+    line("|---|---:|---|");
+    line("| overhead maas / raw ≤ 1.05 at batch 1 | " + fmt(overhead) + " | " + met(overhead <= 1.05) + " |");
+    JsonNode p = paired.get("mlp");
+    if (p != null) {
+      double r = p.path("ratioMedian").asDouble();
+      line("| the same, paired cross-check | " + fmt(r) + " | " + met(r <= 1.05) + " |");
+    }
+    line("| 64 callers: maas ≥ 0.9 × ceiling | " + fmt(at64[0]) + " | " + met(at64[0] >= 0.9) + " |");
+    line("| 64 callers: maas ≥ 2 × raw one-at-a-time | " + fmt(at64[1]) + " | " + met(at64[1] >= 2) + " |");
+    line("| 64 callers: p99 ≤ max queue delay + 2 × batch time | " + fmtMs(Optional.of(at64[2])) + " ms ≤ "
+        + fmtMs(Optional.of(at64[3])) + " ms | " + met(at64[2] <= at64[3]) + " |");
+    line("");
+  }
+
+  private void renderDetails() {
+    line("### JMH pooled scores (for reference)");
+    line("");
+    line("| benchmark | model | threads | batch | intra | params | mode | score µs/op | ± error | iterations |");
+    line("|---|---|---:|---:|---:|---|---|---:|---:|---:|");
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparing(Run::benchmark).thenComparing(Run::model)
+        .thenComparingInt(Run::threads).thenComparingInt(Run::batch));
+    for (Run r : sorted) {
+      line("| " + r.benchmark + " | " + r.model + " | " + r.threads + " | " + (r.batch > 0 ? r.batch : "") + " | "
+          + r.intraOpThreads + " | " + r.extraParams + " | " + r.mode + " | " + String.format(Locale.ROOT, "%.1f", r.score) + " | "
+          + String.format(Locale.ROOT, "%.1f", r.scoreError) + " | " + r.iterations.size() + " |");
+    }
+    line("");
+  }
+
+  /** What {@code run.sh} recorded about the machine: its cores, and how busy other processes kept it. */
+  private void renderConditions() {
+    if (conditions.isEmpty()) {
+      return;
+    }
+    line("### Conditions");
+    line("");
+    line("```");
+    conditions.forEach(this::line);
+    line("```");
+    line("");
+  }
+
+  // ------------------------------------------------------------------ formatting
+
+  private static String met(boolean ok) {
+    return ok ? "yes" : "**no**";
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? "nan" : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static String fmtUs(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String fmtMs(Optional<Double> us) {
+    return us.filter(v -> !v.isNaN()).map(v -> String.format(Locale.ROOT, "%.3f", v / 1000)).orElse("n/a");
+  }
+
+  private static String fmtCores(Optional<Double> v) {
+    return v.filter(x -> !x.isNaN()).map(x -> String.format(Locale.ROOT, "%.2f", x)).orElse("n/a");
+  }
+
+  private static String fmtRate(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  private static String fmtBytes(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  private void line(String s) {
+    out.append(s).append('\n');
+  }
+}
