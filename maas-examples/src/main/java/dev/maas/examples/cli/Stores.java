@@ -31,7 +31,8 @@ final class Stores {
       int slash = rest.indexOf('/');
       String bucket = slash < 0 ? rest : rest.substring(0, slash);
       String prefix = slash < 0 ? "" : rest.substring(slash + 1);
-      S3ModelStore.Builder b = S3ModelStore.builder().bucket(bucket).prefix(prefix).pathStyle(o.pathStyle);
+      S3ModelStore.Builder b = S3ModelStore.builder().bucket(bucket).prefix(prefix).pathStyle(o.pathStyle)
+          .transferListener(new ProgressBar(new java.io.PrintWriter(System.err, true), System.console() != null));
       if (o.endpoint != null) {
         b.endpoint(URI.create(o.endpoint));
       }
