@@ -7,15 +7,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** A store that forwards every call, for test stores that change one behaviour. */
-class ForwardingModelStore implements ModelStore {
+/**
+ * A store that forwards every call, for test stores that change one behaviour. Public in core's
+ * test jar so that other modules' tests reuse it.
+ */
+public class ForwardingModelStore implements ModelStore {
   private final ModelStore delegate;
 
-  ForwardingModelStore(ModelStore delegate) {
+  /** Forwards to {@code delegate}. */
+  public ForwardingModelStore(ModelStore delegate) {
     this.delegate = delegate;
   }
 
-  ModelStore delegate() {
+  /** The store calls go to. */
+  public ModelStore delegate() {
     return delegate;
   }
 

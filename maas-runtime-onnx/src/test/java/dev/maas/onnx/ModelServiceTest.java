@@ -30,12 +30,10 @@ import dev.maas.VersionNotFoundException;
 import dev.maas.onnx.tools.SampleModels;
 import dev.maas.security.Principal;
 import dev.maas.spi.ModelStore;
-import dev.maas.spi.StoredDocument;
 import dev.maas.store.FileSystemModelStore;
 import dev.maas.version.Alias;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
-import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,36 +226,20 @@ class ModelServiceTest {
   }
 
   /** A real filesystem store that fails the manifest write once, as a crash between the two steps would. */
-  private static final class FailingManifestStore implements ModelStore {
-    final ModelStore delegate;
+  private static final class FailingManifestStore extends dev.maas.store.ForwardingModelStore {
     final AtomicBoolean failNext = new AtomicBoolean(true);
 
     FailingManifestStore(ModelStore delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
-
-    @Override public String describe() { return delegate.describe(); }
-    @Override public boolean hasBlob(String sha256) { return delegate.hasBlob(sha256); }
-    @Override public void putBlob(String sha256, Path file) { delegate.putBlob(sha256, file); }
-    @Override public InputStream openBlob(String sha256) { return delegate.openBlob(sha256); }
-    @Override public Optional<Path> localBlobPath(String sha256) { return delegate.localBlobPath(sha256); }
-    @Override public List<String> models() { return delegate.models(); }
-    @Override public List<Long> versions(String model) { return delegate.versions(model); }
 
     @Override
     public boolean createManifest(String model, long version, byte[] content) {
       if (failNext.getAndSet(false)) {
         throw new StoreException("disk full (simulated) while writing the manifest of " + model + ":" + version);
       }
-      return delegate.createManifest(model, version, content);
+      return super.createManifest(model, version, content);
     }
-
-    @Override public Optional<byte[]> readManifest(String model, long version) { return delegate.readManifest(model, version); }
-    @Override public boolean deleteManifest(String model, long version) { return delegate.deleteManifest(model, version); }
-    @Override public List<String> aliases(String model) { return delegate.aliases(model); }
-    @Override public Optional<StoredDocument> readAlias(String model, String alias) { return delegate.readAlias(model, alias); }
-    @Override public boolean writeAlias(String model, String alias, byte[] c, String etag) { return delegate.writeAlias(model, alias, c, etag); }
-    @Override public boolean deleteAlias(String model, String alias, String etag) { return delegate.deleteAlias(model, alias, etag); }
   }
 
   @Test

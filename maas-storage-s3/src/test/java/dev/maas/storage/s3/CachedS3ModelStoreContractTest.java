@@ -3,6 +3,7 @@ package dev.maas.storage.s3;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.ModelStoreContractTest;
 import dev.maas.store.CachingModelStore;
+import dev.maas.store.ForwardingModelStore;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
