@@ -33,15 +33,17 @@ import org.openjdk.jmh.runner.IterationType;
  * instances=...} vary them);
  * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
  *
- * <p>ONNX Runtime's intra-op threads are chosen per system, each at what serves it best on 2 cores
- * (measured; see {@code benchmarks/README.md}): <b>1 for raw one-at-a-time</b>, whose N caller
- * threads already occupy both cores (an intra-op pool only adds threads that contend for them), and
- * <b>1 for maas</b>: its batch would split across 2 threads, but ONNX Runtime's pool thread then
- * spin-waits between batches on the core that maas's callers and batcher need (the session option
- * that stops it, {@code session.intra_op.allow_spinning}, is not exposed by {@code OnnxOptions}),
- * which costs maas more than the second thread gains. The ceiling ({@link CeilingBenchmark}) gets
- * 2: one thread issuing pre-formed batches is fastest with both cores. {@code -p
- * intraOpThreads=2} runs both systems here with 2.
+ * <p>ONNX Runtime's intra-op threads are chosen per system for 2 cores (measured with 64 callers on
+ * the MLP; see {@code benchmarks/README.md}). <b>Raw one-at-a-time: 1</b>: its N caller threads
+ * already occupy both cores; 2 gave the same throughput for a little more CPU per row. <b>maas:
+ * 1</b>: it runs one batch at a time, so a second thread would halve the run, but ONNX Runtime's
+ * pool thread then spin-waits between batches on the core that maas's callers and batcher need.
+ * On an idle machine 2 threads gave about 20% more rows/s at twice the p99 and 20% more CPU per
+ * row; with other work on the machine, twice the CPU per row and half the rows/s. The session
+ * option that stops the spinning, {@code session.intra_op.allow_spinning}, is not exposed by
+ * {@code OnnxOptions}. The ceiling ({@link CeilingBenchmark}) gets 2: one thread issuing
+ * pre-formed batches is fastest with both cores. {@code -p intraOpThreads=2} runs both systems here
+ * with 2.
  *
  * <p>The maas state also writes the scheduler's statistics (mean batch size over the measured
  * iterations, run-time and queue-wait percentiles) to {@code target/maas-stats-MODEL-tN.json}

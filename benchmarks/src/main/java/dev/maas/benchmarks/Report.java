@@ -329,9 +329,12 @@ public final class Report {
     return mlpRatio;
   }
 
-  /** Prints the concurrency tables; returns the MLP ratios at 64 callers {vs ceiling, vs raw, p99 µs, target µs}. */
+  /**
+   * Prints the concurrency tables; returns for the MLP at 64 callers {vs ceiling, vs raw, p99 µs, target µs,
+   * target µs by maas's own batch run time}.
+   */
   private double[] renderConcurrency() {
-    double[] mlp64 = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    double[] mlp64 = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     for (String model : models(CONCURRENCY)) {
       TreeSet<Integer> threads = new TreeSet<>();
       runs.stream().filter(r -> r.benchmark.startsWith(CONCURRENCY) && r.model.equals(model))
@@ -366,10 +369,11 @@ public final class Report {
             + "** | **" + fmt(mt / ct) + "** | " + fmtMs(m.map(Run::p50Us)) + " | " + fmtMs(Optional.of(p99))
             + " | " + fmtMs(Optional.of(target)) + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us))
             + " | " + fmtMs(Optional.of(batchUs)) + " |");
-        if (model.equals("mlp") && n == 64) {
-          mlp64 = new double[] {mt / ct, mt / rt, p99, target};
-        }
         JsonNode s = stats.get(model + "-t" + n);
+        if (model.equals("mlp") && n == 64) {
+          double ownRunUs = s == null ? Double.NaN : s.path("runTimeMs").path("p50").asDouble() * 1000;
+          mlp64 = new double[] {mt / ct, mt / rt, p99, target, delayUs + 2 * ownRunUs};
+        }
         String meanBatch = s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.path("meanBatchSize").asDouble());
         String runP50 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("runTimeMs").path("p50").asDouble());
         String waitP99 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("queueWaitMs").path("p99").asDouble());
@@ -438,8 +442,10 @@ public final class Report {
     }
     line("| 64 callers: maas ≥ 0.9 × ceiling | " + fmt(at64[0]) + " | " + met(at64[0] >= 0.9) + " |");
     line("| 64 callers: maas ≥ 2 × raw one-at-a-time | " + fmt(at64[1]) + " | " + met(at64[1] >= 2) + " |");
-    line("| 64 callers: p99 ≤ max queue delay + 2 × batch time | " + fmtMs(Optional.of(at64[2])) + " ms ≤ "
-        + fmtMs(Optional.of(at64[3])) + " ms | " + met(at64[2] <= at64[3]) + " |");
+    line("| 64 callers: p99 ≤ max queue delay + 2 × batch time (ceiling's batch of 64) | "
+        + fmtMs(Optional.of(at64[2])) + " ms ≤ " + fmtMs(Optional.of(at64[3])) + " ms | " + met(at64[2] <= at64[3]) + " |");
+    line("| the same, batch time = maas's own batch run p50 | " + fmtMs(Optional.of(at64[2])) + " ms ≤ "
+        + fmtMs(Optional.of(at64[4])) + " ms | " + met(at64[2] <= at64[4]) + " |");
     line("");
   }
 
