@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.IterationType;
  * <p>N is JMH's thread count: run once per N with {@code -t N} (1, 8, 32, 64). Sample mode: every
  * thread is a closed-loop caller (send, wait for the answer, send again), so the JSON holds the
  * latency distribution (p50, p99) and the mean latency, and throughput = N / mean latency.
- * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 1 ms, one
+ * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 0, one
  * instance; {@code -p maxBatchSize=...}, {@code -p maxQueueDelayMicros=...} and {@code -p
  * instances=...} vary them);
  * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
@@ -112,7 +112,7 @@ public class ConcurrencyBenchmark {
     public int maxBatchSize;
 
     /** The policy's {@code maxQueueDelay} in µs; {@link Policies#batched()}'s by default. */
-    @Param({"1000"})
+    @Param({"0"})
     public long maxQueueDelayMicros;
 
     /** The policy's {@code instances}; {@link Policies#batched()}'s by default. */

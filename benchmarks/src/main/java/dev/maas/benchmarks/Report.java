@@ -345,7 +345,7 @@ public final class Report {
           + intra(CONCURRENCY + "rawOneAtATime", model) + ", ceiling " + intra(CEILING, model) + ".");
       line("");
       line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + "; max queue delay and instances as in"
-          + " the pooled-scores table, by default 1 ms and 1). raw: `OrtSession.run` one row at a time on the"
+          + " the pooled-scores table, by default " + Policies.MAX_QUEUE_DELAY.toMillis() + " ms and 1). raw: `OrtSession.run` one row at a time on the"
           + " N caller threads. ceiling: raw ORT running pre-formed batches of N rows from one thread (latency ="
           + " the batch's time). p99 target = max queue delay + 2 × ceiling batch time.");
       line("");
