@@ -2,7 +2,6 @@ package dev.maas.store;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.WRITE;
 
@@ -17,8 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -40,8 +37,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -548,42 +543,11 @@ public final class CachingModelStore implements ModelStore {
   // ---------------------------------------------------------------------------------------------
   // Locking.
 
-  @FunctionalInterface
-  private interface IoAction<T> {
-    T run() throws IOException;
+  /** Runs {@code action} holding this JVM's lock for {@code lockFile}, then the file lock. */
+  private static <T> T withLock(Path lockFile, FileLocks.IoAction<T> action) throws IOException {
+    return FileLocks.withLock(JVM_LOCKS.computeIfAbsent(lockFile, path -> new ReentrantLock()), lockFile, java.time.Duration.ofMinutes(10), action);
   }
 
-  /** Runs {@code action} holding this JVM's lock for {@code lockFile} and then an exclusive lock on it. */
-  private static <T> T withLock(Path lockFile, IoAction<T> action) throws IOException {
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, path -> new ReentrantLock());
-    jvmLock.lock();
-    try (FileChannel channel = FileChannel.open(lockFile, CREATE, WRITE)) {
-      FileLock lock = lockExclusively(channel, lockFile);
-      try {
-        return action.run();
-      } finally {
-        lock.release();
-      }
-    } finally {
-      jvmLock.unlock();
-    }
-  }
-
-  private static FileLock lockExclusively(FileChannel channel, Path lockFile) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-    while (true) {
-      try {
-        return channel.lock();
-      } catch (OverlappingFileLockException e) {
-        // A thread of this JVM already holds this lock file under another path (a link), so the
-        // in-process lock did not keep it out. FileChannel.lock would not wait; we do.
-        if (System.nanoTime() - deadline > 0) {
-          throw new StoreException("timed out waiting for lock " + lockFile + " held elsewhere in this JVM", e);
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-      }
-    }
-  }
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers.

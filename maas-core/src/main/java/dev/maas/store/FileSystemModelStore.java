@@ -2,7 +2,6 @@ package dev.maas.store;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -34,8 +32,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -554,42 +550,11 @@ public final class FileSystemModelStore implements ModelStore {
   // ---------------------------------------------------------------------------------------------
   // Locking.
 
-  @FunctionalInterface
-  private interface IoAction<T> {
-    T run() throws IOException;
+  /** Runs {@code action} holding this JVM's lock for {@code lockFile}, then the file lock. */
+  private static <T> T withLock(Path lockFile, FileLocks.IoAction<T> action) throws IOException {
+    return FileLocks.withLock(JVM_LOCKS[Math.floorMod(lockFile.hashCode(), JVM_LOCKS.length)], lockFile, java.time.Duration.ofSeconds(30), action);
   }
 
-  /** Runs {@code action} holding the JVM-level stripe and then an exclusive lock on {@code lockFile}. */
-  private static <T> T withLock(Path lockFile, IoAction<T> action) throws IOException {
-    ReentrantLock jvmLock = JVM_LOCKS[Math.floorMod(lockFile.hashCode(), JVM_LOCKS.length)];
-    jvmLock.lock();
-    try (FileChannel channel = FileChannel.open(lockFile, CREATE, WRITE)) {
-      FileLock lock = lockExclusively(channel, lockFile);
-      try {
-        return action.run();
-      } finally {
-        lock.release();
-      }
-    } finally {
-      jvmLock.unlock();
-    }
-  }
-
-  private static FileLock lockExclusively(FileChannel channel, Path lockFile) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        return channel.lock();
-      } catch (OverlappingFileLockException e) {
-        // Another thread of this JVM holds the same file under another path (a symbolic link inside
-        // the store), so the stripe did not keep it out. FileChannel.lock would not wait; we do.
-        if (System.nanoTime() - deadline > 0) {
-          throw new StoreException("timed out waiting for lock " + lockFile + " held elsewhere in this JVM", e);
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-      }
-    }
-  }
 
   private static ReentrantLock[] newLocks(int count) {
     ReentrantLock[] locks = new ReentrantLock[count];
