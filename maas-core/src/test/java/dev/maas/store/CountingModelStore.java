@@ -1,21 +1,20 @@
 package dev.maas.store;
 
 import dev.maas.spi.ModelStore;
-import dev.maas.spi.StoredDocument;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A store wrapper for tests that counts the blob calls reaching the wrapped store. */
-final class CountingModelStore implements ModelStore {
+final class CountingModelStore extends ForwardingModelStore {
   final ModelStore delegate;
   final AtomicInteger hasBlob = new AtomicInteger();
   final AtomicInteger openBlob = new AtomicInteger();
   final AtomicInteger putBlob = new AtomicInteger();
 
   CountingModelStore(ModelStore delegate) {
+    super(delegate);
     this.delegate = delegate;
   }
 
@@ -47,50 +46,14 @@ final class CountingModelStore implements ModelStore {
     return delegate.openBlob(sha256);
   }
 
-  // No localBlobPath: like a remote store, the only way to the bytes is openBlob.
-
+  /** None: like a remote store, the only way to the bytes is openBlob. */
   @Override
-  public List<String> models() {
-    return delegate.models();
+  public Optional<Path> localBlobPath(String sha256) {
+    dev.maas.Names.checkSha256(sha256);
+    return Optional.empty();
   }
 
+  /** Closes nothing: the wrapped store belongs to the test. */
   @Override
-  public List<Long> versions(String model) {
-    return delegate.versions(model);
-  }
-
-  @Override
-  public boolean createManifest(String model, long version, byte[] content) {
-    return delegate.createManifest(model, version, content);
-  }
-
-  @Override
-  public Optional<byte[]> readManifest(String model, long version) {
-    return delegate.readManifest(model, version);
-  }
-
-  @Override
-  public boolean deleteManifest(String model, long version) {
-    return delegate.deleteManifest(model, version);
-  }
-
-  @Override
-  public List<String> aliases(String model) {
-    return delegate.aliases(model);
-  }
-
-  @Override
-  public Optional<StoredDocument> readAlias(String model, String alias) {
-    return delegate.readAlias(model, alias);
-  }
-
-  @Override
-  public boolean writeAlias(String model, String alias, byte[] content, String expectedEtag) {
-    return delegate.writeAlias(model, alias, content, expectedEtag);
-  }
-
-  @Override
-  public boolean deleteAlias(String model, String alias, String expectedEtag) {
-    return delegate.deleteAlias(model, alias, expectedEtag);
-  }
+  public void close() {}
 }
