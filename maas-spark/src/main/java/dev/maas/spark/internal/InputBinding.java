@@ -166,7 +166,8 @@ final class InputBinding implements Serializable {
         return shapeProblem(sources[c], length + " values, shape [" + length + "]", expected);
       }
       boolean mayHoldNulls = ((ArrayType) types[c]).containsNull();
-      if (mayHoldNulls) {
+      // An unsafe array keeps a bit per element: a word of them at a time says "no null" at once.
+      if (mayHoldNulls && (!(array instanceof UnsafeArrayData unsafe) || hasNull(unsafe, length))) {
         for (int i = 0; i < length; i++) {
           if (array.isNullAt(i)) {
             return sources[c] + " has a null at index " + i + " (shape [" + length + "]), but " + describe
@@ -201,6 +202,18 @@ final class InputBinding implements Serializable {
         }
       }
       return null;
+    }
+
+    /** Whether any of an unsafe array's null bits is set (they follow its 8-byte element count). */
+    private boolean hasNull(UnsafeArrayData array, int length) {
+      Object base = array.getBaseObject();
+      long bits = array.getBaseOffset() + 8;
+      for (int word = 0, words = (length + 63) / 64; word < words; word++) {
+        if (Platform.getLong(base, bits + 8L * word) != 0) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Where an unsafe array's values start: after its element count and null bits. */
