@@ -14,10 +14,12 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link #directory(Path) file:} a {@code FileSystemModelStore} at a path that every node
  *       sees at the same place (NFS, a mounted bucket, or one machine in local mode);
- *   <li>{@link #s3(String, String) s3:} an S3 bucket and key prefix, with an optional endpoint and
- *       region. <b>Not wired yet:</b> opening one fails with an {@link UnsupportedOperationException}
- *       until {@code maas-storage-s3} is plugged in (see this module's README). Credentials are
- *       never part of a spec: executors will take them from the default AWS provider chain.
+ *   <li>{@link #s3(String, String) s3:} an S3 bucket and key prefix, with an optional endpoint,
+ *       region and path-style addressing, read by {@code maas-storage-s3} (which must then be on
+ *       the executors' classpath). Each executor keeps the blobs it loads in a verified local
+ *       cache ({@link #withCache}), so a model is downloaded once per executor, not once per task
+ *       or job. Credentials are never part of a spec: executors take them from the default AWS
+ *       provider chain (instance or container role, environment variables, system properties).
  * </ul>
  *
  * <p>Immutable, serializable and thread-safe. Two equal specs on one executor share one {@code
@@ -25,6 +27,9 @@ import java.util.Optional;
  */
 public final class StoreSpec implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** The default bound of an S3 store's local blob cache on each executor: 20 GiB. */
+  public static final long DEFAULT_CACHE_BYTES = 20L << 30;
 
   /** The kinds of store a spec can describe. */
   public enum Kind {
@@ -40,14 +45,19 @@ public final class StoreSpec implements Serializable {
   private final String endpoint; // S3 only, nullable
   private final String region; // S3 only, nullable
   private final boolean pathStyle; // S3 only
+  private final String cacheDirectory; // S3 only, nullable: the executor's default
+  private final long cacheBytes; // S3 only
 
-  private StoreSpec(Kind kind, String location, String prefix, String endpoint, String region, boolean pathStyle) {
+  private StoreSpec(Kind kind, String location, String prefix, String endpoint, String region, boolean pathStyle,
+      String cacheDirectory, long cacheBytes) {
     this.kind = kind;
     this.location = location;
     this.prefix = prefix;
     this.endpoint = endpoint;
     this.region = region;
     this.pathStyle = pathStyle;
+    this.cacheDirectory = cacheDirectory;
+    this.cacheBytes = cacheBytes;
   }
 
   /**
@@ -56,7 +66,8 @@ public final class StoreSpec implements Serializable {
    */
   public static StoreSpec directory(Path directory) {
     Objects.requireNonNull(directory, "directory");
-    return new StoreSpec(Kind.FILE, directory.toAbsolutePath().normalize().toString(), "", null, null, false);
+    return new StoreSpec(Kind.FILE, directory.toAbsolutePath().normalize().toString(), "", null, null, false, null,
+        0);
   }
 
   /**
@@ -70,7 +81,7 @@ public final class StoreSpec implements Serializable {
     if (bucket.isBlank() || bucket.contains("/")) {
       throw new IllegalArgumentException("not an S3 bucket name: '" + bucket + "'");
     }
-    return new StoreSpec(Kind.S3, bucket, trimSlashes(prefix), null, null, false);
+    return new StoreSpec(Kind.S3, bucket, trimSlashes(prefix), null, null, false, null, DEFAULT_CACHE_BYTES);
   }
 
   /**
@@ -111,7 +122,7 @@ public final class StoreSpec implements Serializable {
   public StoreSpec withEndpoint(URI endpoint) {
     Objects.requireNonNull(endpoint, "endpoint");
     requireS3("an endpoint");
-    return new StoreSpec(kind, location, prefix, endpoint.toString(), region, pathStyle);
+    return new StoreSpec(kind, location, prefix, endpoint.toString(), region, pathStyle, cacheDirectory, cacheBytes);
   }
 
   /**
@@ -122,7 +133,7 @@ public final class StoreSpec implements Serializable {
   public StoreSpec withRegion(String region) {
     Objects.requireNonNull(region, "region");
     requireS3("a region");
-    return new StoreSpec(kind, location, prefix, endpoint, region, pathStyle);
+    return new StoreSpec(kind, location, prefix, endpoint, region, pathStyle, cacheDirectory, cacheBytes);
   }
 
   /**
@@ -133,7 +144,27 @@ public final class StoreSpec implements Serializable {
    */
   public StoreSpec withPathStyle(boolean pathStyle) {
     requireS3("path-style addressing");
-    return new StoreSpec(kind, location, prefix, endpoint, region, pathStyle);
+    return new StoreSpec(kind, location, prefix, endpoint, region, pathStyle, cacheDirectory, cacheBytes);
+  }
+
+  /**
+   * This S3 spec with each executor's local blob cache at {@code directory}, bounded to {@code
+   * maximumBytes} (least recently used blobs are evicted beyond it; a blob larger than the bound is
+   * read from S3 on every load). The path is read on each executor, so it should name local disk
+   * there. By default the cache is {@code maas-spark-cache} under each executor's {@code
+   * java.io.tmpdir}, bounded to {@value #DEFAULT_CACHE_BYTES} bytes. Executors on one machine may
+   * share a directory: one of them downloads a blob while the others wait for it.
+   *
+   * @throws IllegalStateException if this is not an S3 spec
+   * @throws IllegalArgumentException if {@code maximumBytes} is not positive
+   */
+  public StoreSpec withCache(Path directory, long maximumBytes) {
+    Objects.requireNonNull(directory, "directory");
+    requireS3("a blob cache");
+    if (maximumBytes <= 0) {
+      throw new IllegalArgumentException("the cache bound must be positive, got " + maximumBytes);
+    }
+    return new StoreSpec(kind, location, prefix, endpoint, region, pathStyle, directory.toString(), maximumBytes);
   }
 
   /** The kind of store. */
@@ -176,6 +207,16 @@ public final class StoreSpec implements Serializable {
     return pathStyle;
   }
 
+  /** The executors' blob cache directory of an S3 spec, if one was set (else each executor's default). */
+  public Optional<Path> cacheDirectory() {
+    return Optional.ofNullable(cacheDirectory).map(Path::of);
+  }
+
+  /** The bound of an S3 spec's blob cache on each executor, in bytes; 0 for a file spec. */
+  public long cacheBytes() {
+    return cacheBytes;
+  }
+
   private void requireS3(String what) {
     if (kind != Kind.S3) {
       throw new IllegalStateException(what + " applies to s3:// stores only, not " + this);
@@ -197,15 +238,16 @@ public final class StoreSpec implements Serializable {
   @Override
   public boolean equals(Object o) {
     return o instanceof StoreSpec s && kind == s.kind && location.equals(s.location) && prefix.equals(s.prefix)
-        && Objects.equals(endpoint, s.endpoint) && Objects.equals(region, s.region) && pathStyle == s.pathStyle;
+        && Objects.equals(endpoint, s.endpoint) && Objects.equals(region, s.region) && pathStyle == s.pathStyle
+        && Objects.equals(cacheDirectory, s.cacheDirectory) && cacheBytes == s.cacheBytes;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, location, prefix, endpoint, region, pathStyle);
+    return Objects.hash(kind, location, prefix, endpoint, region, pathStyle, cacheDirectory, cacheBytes);
   }
 
-  /** The URI, with the S3 endpoint and region when set. */
+  /** The URI, with the S3 endpoint, region and cache directory when set. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(uri().toString());
@@ -214,6 +256,9 @@ public final class StoreSpec implements Serializable {
     }
     if (region != null) {
       sb.append(" (region ").append(region).append(')');
+    }
+    if (cacheDirectory != null) {
+      sb.append(" (cache ").append(cacheDirectory).append(')');
     }
     return sb.toString();
   }

@@ -17,7 +17,14 @@ class ArchitectureTest {
   void usesMaasThroughItsPublicApiOnly() {
     noClasses().should().dependOnClassesThat()
         .resideInAnyPackage("dev.maas.internal..", "dev.maas.onnx..", "ai.onnxruntime..", "software.amazon..",
-            "dev.maas.storage..")
+            "dev.maas.storage.s3.internal..")
+        .check(SPARK);
+  }
+
+  @Test
+  void onlyS3StoresTouchesTheOptionalS3Module() {
+    noClasses().that().doNotHaveSimpleName("S3Stores")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.maas.storage..")
         .check(SPARK);
   }
 

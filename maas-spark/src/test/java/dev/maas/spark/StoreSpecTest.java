@@ -53,11 +53,27 @@ class StoreSpecTest {
     assertThrows(IllegalStateException.class, () -> file.withRegion("us-east-1"));
     assertThrows(IllegalStateException.class, () -> file.withEndpoint(URI.create("http://x")));
     assertThrows(IllegalStateException.class, () -> file.withPathStyle(true));
+    assertThrows(IllegalStateException.class, () -> file.withCache(Path.of("/c"), 1));
+    assertThrows(IllegalArgumentException.class, () -> StoreSpec.s3("b", "").withCache(Path.of("/c"), 0));
+  }
+
+  @Test
+  void anS3SpecHasADefaultCacheAndKeepsOneSetAsPartOfItsValue() {
+    StoreSpec s = StoreSpec.s3("b", "p");
+    assertEquals(Optional.empty(), s.cacheDirectory());
+    assertEquals(StoreSpec.DEFAULT_CACHE_BYTES, s.cacheBytes());
+    StoreSpec cached = s.withCache(Path.of("/mnt/cache"), 1 << 30).withRegion("eu-west-1");
+    assertEquals(Optional.of(Path.of("/mnt/cache")), cached.cacheDirectory());
+    assertEquals(1 << 30, cached.cacheBytes());
+    assertTrue(cached.toString().contains("/mnt/cache"), cached.toString());
+    // Specs that differ only in their cache make different executor services.
+    assertTrue(!cached.equals(s.withRegion("eu-west-1")));
+    assertEquals(cached, StoreSpec.s3("b", "p").withRegion("eu-west-1").withCache(Path.of("/mnt/cache"), 1 << 30));
   }
 
   @Test
   void aSpecSurvivesSerializationAsAnEqualValue() throws Exception {
-    StoreSpec s = StoreSpec.s3("b", "p").withRegion("us-east-1");
+    StoreSpec s = StoreSpec.s3("b", "p").withRegion("us-east-1").withCache(Path.of("/c"), 5);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(s);

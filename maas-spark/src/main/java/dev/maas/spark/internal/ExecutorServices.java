@@ -45,7 +45,7 @@ public final class ExecutorServices {
           runtime.close();
         } finally {
           try {
-            store.close();
+            Stores.close(store);
           } catch (Exception e) {
             LOG.warn("closing the store of {} failed: {}", config, e.toString());
           }
@@ -85,7 +85,7 @@ public final class ExecutorServices {
         runtime.close();
       }
       try {
-        store.close();
+        Stores.close(store);
       } catch (Exception suppressed) {
         e.addSuppressed(suppressed);
       }

@@ -3,21 +3,25 @@ package dev.maas.spark.internal;
 import dev.maas.StoreException;
 import dev.maas.spark.StoreSpec;
 import dev.maas.spi.ModelStore;
+import dev.maas.store.CachingModelStore;
 import dev.maas.store.FileSystemModelStore;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Opens the store a {@link StoreSpec} describes, on whichever JVM asks. */
+/**
+ * Opens the store a {@link StoreSpec} describes, on whichever JVM asks: a {@code
+ * FileSystemModelStore}, or for S3 maas-storage-s3's store behind a verified local blob cache.
+ */
 public final class Stores {
   private Stores() {}
 
   /**
    * Opens the store. The caller owns it and closes it.
    *
-   * @throws StoreException if a {@code file:} directory does not exist here
-   * @throws UnsupportedOperationException for {@code s3:} until maas-storage-s3 is wired in
+   * @throws StoreException if a {@code file:} directory does not exist here, or an {@code s3:}
+   *     store is named but maas-storage-s3 is not on the classpath
    */
   public static ModelStore open(StoreSpec spec) {
     switch (spec.kind()) {
@@ -32,17 +36,28 @@ public final class Stores {
         return FileSystemModelStore.open(dir);
       }
       case S3:
-        // Wiring for a later change, once maas-storage-s3 is released: add it as an optional
-        // (provided) dependency and build
-        //   S3ModelStore.builder().bucket(spec.bucket().get()).prefix(spec.prefix().get())
-        //       .endpoint(spec.endpoint()...).region(spec.region()...).pathStyle(spec.pathStyle()).build()
-        // wrapped in the verified local blob cache (CachingModelStore) under the executor's local
-        // directory (SparkFiles.getRootDirectory() or spark.local.dir), so each executor downloads
-        // a model once. Credentials come from the default AWS provider chain, never from the spec.
-        throw new UnsupportedOperationException("s3:// stores are not wired into maas-spark yet (" + spec
-            + "); use a file: path that every node sees, such as a mounted bucket");
+        if (!S3Stores.available()) {
+          throw new StoreException("the model store " + spec + " is on S3, but maas-storage-s3 is not on the"
+              + " classpath of host " + host() + ": ship it with the job (spark-submit --packages"
+              + " dev.maas:maas-storage-s3:<version>, or --jars with its dependencies)");
+        }
+        return S3Stores.open(spec);
       default:
         throw new IllegalStateException(spec.kind().toString());
+    }
+  }
+
+  /**
+   * Closes a store {@link #open} returned, and the S3 store inside an S3 spec's cache (a cache
+   * leaves the store it wraps to its owner, which is us).
+   */
+  public static void close(ModelStore store) {
+    try {
+      store.close();
+    } finally {
+      if (store instanceof CachingModelStore cache) {
+        cache.delegate().close();
+      }
     }
   }
 
