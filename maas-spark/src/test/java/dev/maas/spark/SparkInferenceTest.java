@@ -192,6 +192,32 @@ class SparkInferenceTest {
     assertEquals(List.of(-1L, 2L), out.get(1).getList(3));
   }
 
+  /**
+   * Scored rows are written through reused buffers and row objects; what later operators keep
+   * (a cache, a grouping by the output array) must be each row's own values, and an array of one
+   * float (padded to 8 bytes) must compare and hash by its value.
+   */
+  @Test
+  void equalRowsGiveEqualOutputValuesThatLaterOperatorsGroupAndKeep() {
+    Dataset<Row> distinct = features(spark, 50, 1, 4).withColumnRenamed("id", "k");
+    Dataset<Row> data = spark.range(0, 2000, 1, 4).toDF().withColumn("k", col("id").mod(50)).join(distinct, "k");
+    Dataset<Row> scored = SparkInference.builder().store(store).model("small").runtime(ONE_THREAD)
+        .input("x", "features").output("y", "prediction").batchSize(64).build().transform(data).cache();
+    List<Row> groups = scored.groupBy("prediction").count().collectAsList();
+    assertEquals(50, groups.size(), "one group per distinct input row");
+    for (Row g : groups) {
+      assertEquals(40L, g.getLong(1));
+    }
+    List<Row> kept = scored.select("k", "prediction").collectAsList();
+    assertEquals(2000, kept.size());
+    for (Row r : kept) {
+      float[] want = SampleModels.mlpReference(4, 8, 1, 5, Tensor.of(featuresOf(r.getLong(0), 1, 4), 1, 4))
+          .toFloatArray();
+      assertTrue(close(want[0], r.<Float>getList(1).get(0)), "row with k " + r.getLong(0) + ": " + r);
+    }
+    scored.unpersist();
+  }
+
   @Test
   void emptyDatasetsAndEmptyPartitionsAreFine() {
     Dataset<Row> none = features(spark, 0, 4, IN);

@@ -109,12 +109,7 @@ public final class SparkThroughput {
    */
   public static void main(String[] args) throws Exception {
     Path work = Files.createTempDirectory("maas-spark-throughput");
-    try {
-      String report = run(args, work);
-      System.out.println(report);
-    } finally {
-      ExecutorServices.closeAll();
-    }
+    System.out.println(run(args, work));
   }
 
   /** Runs the measurement in {@code work} and returns its report (also written to {@code --out}). */
@@ -128,15 +123,19 @@ public final class SparkThroughput {
     }
     SparkThroughput m = new SparkThroughput(options, work);
     m.deploy(work);
-    if (options.containsKey("profile")) {
-      m.profile(Long.parseLong(options.get("profile")));
-      return "profiled";
+    try {
+      if (options.containsKey("profile")) {
+        m.profile(Long.parseLong(options.get("profile")));
+        return "profiled";
+      }
+      String report = m.measure(String.join(" ", args));
+      if (options.containsKey("out")) {
+        Files.writeString(Path.of(options.get("out")), report + "\n");
+      }
+      return report;
+    } finally {
+      ExecutorServices.closeAll();
     }
-    String report = m.measure(String.join(" ", args));
-    if (options.containsKey("out")) {
-      Files.writeString(Path.of(options.get("out")), report + "\n");
-    }
-    return report;
   }
 
   private void deploy(Path work) throws IOException {
