@@ -398,6 +398,24 @@ class SparkInferenceTest {
         () -> SparkInference.builder().store(store).model("twoinputs").build().registerUdf(spark, "two"));
   }
 
+  /**
+   * The executor's one service must not serialize its tasks: with as many allowed runs as task
+   * slots, every call runs at once on its task's thread and none waits in the service's queue
+   * (one allowed run would queue the second task's calls whenever the two overlap).
+   */
+  @Test
+  void twoTasksRunTheirBatchesAtOnceOnTheSharedServiceWithoutQueueing() throws Exception {
+    maas.deploy("parallel", SparkFixtures.mlpFile(tmp, IN, HIDDEN, OUT, 1));
+    SparkInference s = SparkInference.builder().store(store).model("parallel").runtime(ONE_THREAD)
+        .input("x", "features").batchSize(50).build();
+    assertEquals(40_000, s.transform(features(spark, 40_000, 2, IN)).count());
+    List<SchedulerStats> stats =
+        ExecutorServices.service(new ServiceConfig(store, ONE_THREAD, "parallel")).stats();
+    assertEquals(1, stats.size(), stats.toString());
+    assertEquals(800, stats.get(0).completed());
+    assertEquals(0.0, stats.get(0).queueWait().max(), "no call waited for a free run: " + stats.get(0));
+  }
+
   @Test
   void oneServicePerExecutorJvmServesEveryTaskAndJob() throws Exception {
     maas.deploy("shared", SparkFixtures.mlpFile(tmp, IN, HIDDEN, OUT, 1));
