@@ -25,7 +25,9 @@ final class SparkInternals {
   /**
    * {@code data}'s rows, in Spark's internal form, through {@code function}, as a dataset of
    * {@code schema}. The result's plan starts from the RDD, so the optimizer sees {@code data}'s
-   * plan and the result's separately, as it would across {@code mapPartitions}.
+   * plan and the result's separately, as it would across {@code mapPartitions}. The function may
+   * hand out one reused row object (as Spark's operators do): the scan Spark puts over the RDD
+   * projects each row into its own buffer before it asks for the next.
    *
    * @throws IllegalArgumentException for a streaming dataset or a Spark Connect session
    */
