@@ -329,8 +329,8 @@ public final class SparkThroughput {
         lines.add(row(i, "loop" + threads, r.loop()));
         lines.add(row(i, "local[" + threads + "]", r.scored()));
         lines.add(row(i, "read" + threads, r.read()));
-        lines.add(String.format(Locale.ROOT, "%-5d %-8s %9.0f ms per job (one row per partition)", i, "job" + threads,
-            r.job().seconds() * 1e3));
+        lines.add(String.format(Locale.ROOT, "%-5d %-8s %9.0f ms per job (one row per partition), process CPU %.0f ms",
+            i, "job" + threads, r.job().seconds() * 1e3, r.job().processCpuNanos() / 1e6));
         i++;
       }
     }
@@ -348,6 +348,8 @@ public final class SparkThroughput {
         r -> (r.scored().cpuPerRow() - r.read().cpuPerRow()) / r.loop().cpuPerRow() - 1));
     lines.add("  per-row process-CPU overhead (GC, JIT too):   " + pct(one,
         r -> r.scored().processCpuNanos() / r.loop().processCpuNanos() - 1));
+    lines.add("    a job's fixed process CPU subtracted:       " + pct(one,
+        r -> (r.scored().processCpuNanos() - r.job().processCpuNanos()) / r.loop().processCpuNanos() - 1));
     lines.add("  per-row wall overhead, job cost subtracted:   " + pct(one,
         r -> (r.scored().seconds() - r.job().seconds()) / r.loop().seconds() - 1));
     lines.add("  fixed cost of a job, local[1]:                " + String.format(Locale.ROOT, "%.0f ms",
