@@ -95,6 +95,8 @@ public final class S3LoadBreakdown {
             check(digest, store.fetchBlob(digest, target));
           });
         }
+        stages.put("headObject", () -> client.headObject(r -> r.bucket(bucket).key(key)));
+        stages.put("blobSize(HEAD through the store)", () -> store4.blobSize(digest));
         stages.put("sha256InMemory", () -> check(digest, HexFormat.of().formatHex(sha256().digest(content))));
         stages.put("writeFromMemory", () -> Files.write(target, content));
         stages.put("force(after write, timed alone)", null); // timed specially below
