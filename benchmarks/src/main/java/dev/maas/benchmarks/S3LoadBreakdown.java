@@ -32,8 +32,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <ul>
  *   <li>{@code plainGetObject}: the baseline, one {@code getObject} to a file;
- *   <li>{@code fetchBlob(pN)}: {@link S3ModelStore#fetchBlob} with N ranges in flight (download,
- *       chunks written in place, SHA-256 in order on the calling thread), no force, no move;
+ *   <li>{@code fetchBlob(pN)}: {@link S3ModelStore#fetchBlob} with N ranges of 8 MiB in flight
+ *       (download, chunks written in place, SHA-256 in order on the calling thread), no force, no
+ *       move; and once with ranges of 32 MiB, to see what the number of requests costs;
+ *   <li>{@code headObject} / {@code blobSize}: one HEAD, plain and through the store;
  *   <li>{@code sha256InMemory}: the SHA-256 of the blob's bytes already in memory (pure CPU);
  *   <li>{@code force}: {@code fdatasync} of a just-written file of the blob's size;
  *   <li>{@code cacheFill(force)} / {@code cacheFill(noForce)}: the whole cold path of the cache;
@@ -95,6 +97,13 @@ public final class S3LoadBreakdown {
             check(digest, store.fetchBlob(digest, target));
           });
         }
+        S3ModelStore bigRanges = S3ModelStore.builder().bucket(bucket).endpoint(s3.endpoint())
+            .credentialsProvider(s3.credentials()).parallelism(4).partSize(32L << 20).build();
+        stores.add(bigRanges);
+        stages.put("fetchBlob(p4, 32 MiB ranges)", () -> {
+          Files.createFile(target);
+          check(digest, bigRanges.fetchBlob(digest, target));
+        });
         stages.put("headObject", () -> client.headObject(r -> r.bucket(bucket).key(key)));
         stages.put("blobSize(HEAD through the store)", () -> store4.blobSize(digest));
         stages.put("sha256InMemory", () -> check(digest, HexFormat.of().formatHex(sha256().digest(content))));
