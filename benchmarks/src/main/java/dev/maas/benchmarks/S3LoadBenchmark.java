@@ -92,6 +92,13 @@ public class S3LoadBenchmark {
   @Param("false")
   public boolean forceToDisk;
 
+  /**
+   * Whether the caches hand entries out unverified, so that each load hashes the file (the service's
+   * behaviour before verification markers, and its paranoid mode now).
+   */
+  @Param("false")
+  public boolean reverifyEveryUse;
+
   private Path work;
   private LocalS3 s3;
   private S3Client client;
@@ -120,7 +127,7 @@ public class S3LoadBenchmark {
     Files.delete(blob);
     key = "blobs/sha256/" + digest;
     warmCache = CachingModelStore.builder(store).directory(work.resolve("warm-cache"))
-        .maximumBytes((sizeMib + 1L) << 20).build();
+        .maximumBytes((sizeMib + 1L) << 20).reverifyEveryUse(reverifyEveryUse).build();
     warmEntry = warmCache.localBlobPath(digest).orElseThrow();
     coldCacheDir = work.resolve("cold-cache");
     plainTarget = work.resolve("plain.bin");
@@ -149,7 +156,7 @@ public class S3LoadBenchmark {
   @Benchmark
   public Path coldCachedS3Store() throws IOException {
     CachingModelStore cache = CachingModelStore.builder(store).directory(coldCacheDir)
-        .maximumBytes((sizeMib + 1L) << 20).forceToDisk(forceToDisk).build();
+        .maximumBytes((sizeMib + 1L) << 20).forceToDisk(forceToDisk).reverifyEveryUse(reverifyEveryUse).build();
     LocalBlob blob = cache.localBlob(digest).orElseThrow();
     if (!blob.verified()) {
       checkDigest(sha256(blob.path()));
