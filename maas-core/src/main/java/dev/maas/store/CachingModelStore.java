@@ -139,8 +139,9 @@ public final class CachingModelStore implements ModelStore {
   private static final HexFormat HEX = HexFormat.of();
   /** A temporary file this old belongs to a download that died; live downloads write continuously. */
   private static final Duration STALE_TEMP = Duration.ofHours(1);
-  /** Whether the default file system offers the "unix" attribute view (change time, inode). */
+  /** This boot of the machine (Linux), or null. */
   private static final String BOOT_ID = currentBootId();
+  /** Whether the default file system offers the "unix" attribute view (change time, inode). */
   private static final boolean UNIX_VIEW =
       java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
 
@@ -490,7 +491,12 @@ public final class CachingModelStore implements ModelStore {
         }
       }
       return withLock(indexLock, () -> {
-        Fingerprint now = Fingerprint.of(entry);
+        Fingerprint now;
+        try {
+          now = Fingerprint.of(entry);
+        } catch (NoSuchFileException e) {
+          return false; // evicted or invalidated meanwhile: download again
+        }
         if (!now.equals(before)) {
           return false; // changed while it was hashed: trust nothing, download again
         }
@@ -722,7 +728,8 @@ public final class CachingModelStore implements ModelStore {
   /**
    * What the file system says about an entry file, recorded in its marker when its content was
    * verified: any write to the file, a replacement, a truncation, or resetting its modification
-   * time (which changes its change time) changes it.
+   * time (which changes its change time) changes it. One blind spot: file times tick coarsely (a
+   * few milliseconds on Linux), so a same-size write within that tick of the marker goes unseen.
    */
   private record Fingerprint(long size, long modifiedNanos, long changedNanos, String fileKey) {
     static Fingerprint of(Path file) throws IOException {

@@ -314,8 +314,16 @@ class CachingModelStoreTest extends ModelStoreContractTest {
     return cache.directory().resolve("verified").resolve(digest);
   }
 
-  /** Writes other bytes over an entry in place, as a program or a person might. */
+  /**
+   * Writes other bytes over an entry in place, as a program or a person might; first waits out the
+   * file system's timestamp tick (a few milliseconds), which a same-size write within would not move.
+   */
   private static void alterInPlace(Path entry) throws IOException {
+    try {
+      Thread.sleep(30);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     byte[] content = Files.readAllBytes(entry);
     content[content.length / 2] ^= 1;
     Files.write(entry, content);
