@@ -19,9 +19,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * mvn -q -B -DskipTests package -pl benchmarks -am
  * ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true \
  *   java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
- *   -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3LoadRatios [rounds] [sizeMib] [parallelism] [forceToDisk]
+ *   -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3LoadRatios [rounds] [sizeMib] [parallelism] [forceToDisk] [reverifyEveryUse]
  * </pre>
- * Defaults: 15 cold rounds (3 more to warm up), 200 MiB, parallelism 4, forceToDisk true; warm rounds
+ * Defaults: 15 cold rounds (3 more to warm up), 200 MiB, parallelism 4, forceToDisk and reverifyEveryUse
+ * false (the cache's defaults); warm rounds
  * are 4 times as many.
  */
 public final class S3LoadRatios {
@@ -30,7 +31,7 @@ public final class S3LoadRatios {
   /**
    * Runs the paired rounds and prints each side's median time and the median ratio.
    *
-   * @param args optional: rounds, size in MiB, parallelism
+   * @param args optional: rounds, size in MiB, parallelism, forceToDisk, reverifyEveryUse
    * @throws Exception if the benchmark state cannot be set up
    */
   public static void main(String[] args) throws Exception {
@@ -39,7 +40,8 @@ public final class S3LoadRatios {
     S3LoadBenchmark b = new S3LoadBenchmark();
     b.sizeMib = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     b.parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-    b.forceToDisk = args.length > 3 ? Boolean.parseBoolean(args[3]) : true;
+    b.forceToDisk = args.length > 3 && Boolean.parseBoolean(args[3]);
+    b.reverifyEveryUse = args.length > 4 && Boolean.parseBoolean(args[4]);
     Blackhole blackhole = new Blackhole(
         "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
     b.setUp();

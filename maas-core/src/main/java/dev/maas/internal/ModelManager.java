@@ -15,6 +15,7 @@ import dev.maas.batch.Ticker;
 import dev.maas.event.ModelEvent;
 import dev.maas.security.KeyProvider;
 import dev.maas.spi.LoadedModel;
+import dev.maas.spi.LocalBlob;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.Runtime;
@@ -286,10 +287,14 @@ final class ModelManager {
    * The blob as a source the runtime can load, after its digest and size were checked. The runtime
    * gets the very bytes that were checked: handing it the store's file after checking it would let
    * anyone able to replace that file between the check and the runtime's read slip in other bytes.
-   * Only a blob too large for a byte array is handed over as the checked file.
+   * Only a blob too large for a byte array is handed over as the checked file. A file the store
+   * vouches for ({@link LocalBlob#verified()}: the cache, which hashed it when it was written and
+   * checks that it has not changed since) is not hashed again; its size is still checked.
    */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
-    Optional<Path> local = s.store().localBlobPath(blob.sha256());
+    Optional<LocalBlob> localBlob = s.store().localBlob(blob.sha256());
+    Optional<Path> local = localBlob.map(LocalBlob::path);
+    boolean vouched = localBlob.isPresent() && localBlob.get().verified();
     if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES && blob.encryption() == null) {
       long actualSize;
       try {
@@ -300,19 +305,25 @@ final class ModelManager {
       if (actualSize != blob.size()) {
         throw new IntegrityException(v + ": blob is " + actualSize + " bytes, manifest says " + blob.size());
       }
-      String actual = Digests.sha256(local.get());
-      checkDigest(v, blob, actual);
+      if (!vouched) {
+        checkDigest(v, blob, Digests.sha256(local.get()));
+      }
       return ModelSource.of(local.get());
     }
     if (blob.size() > MAX_IN_MEMORY_BYTES) {
       throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come unencrypted"
           + " from a local store");
     }
-    MessageDigest md = Digests.sha256();
+    MessageDigest md = vouched ? null : Digests.sha256();
     // The recorded size sizes the buffer only up to a point: a tampered manifest must not make us allocate gigabytes.
     ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(blob.size(), 64 << 20));
-    try (InputStream in = new DigestInputStream(
-        local.isPresent() ? java.nio.file.Files.newInputStream(local.get()) : s.store().openBlob(blob.sha256()), md)) {
+    InputStream source;
+    try {
+      source = local.isPresent() ? java.nio.file.Files.newInputStream(local.get()) : s.store().openBlob(blob.sha256());
+    } catch (IOException e) {
+      throw new StoreException("cannot read blob " + blob.sha256() + " of " + v + ": " + e.getMessage(), e);
+    }
+    try (InputStream in = md == null ? source : new DigestInputStream(source, md)) {
       // Read at most one byte past the recorded size: a blob grown by a tamperer cannot exhaust memory.
       in.transferTo(new LimitedOutputStream(buf, blob.size() + 1));
     } catch (IOException e) {
@@ -320,7 +331,9 @@ final class ModelManager {
     } catch (LimitedOutputStream.Overflow e) {
       throw new IntegrityException(v + ": blob is larger than the " + blob.size() + " bytes its manifest says");
     }
-    checkDigest(v, blob, Digests.hex(md.digest()));
+    if (md != null) {
+      checkDigest(v, blob, Digests.hex(md.digest()));
+    }
     if (buf.size() != blob.size()) {
       throw new IntegrityException(v + ": blob is " + buf.size() + " bytes, manifest says " + blob.size());
     }

@@ -58,6 +58,16 @@ public interface ModelStore extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The blob as a file on local disk, like {@link #localBlobPath}, with whether the store vouches
+   * that the file's content has this SHA-256 ({@link LocalBlob#verified()}); a verified blob is loaded
+   * without being hashed again. By default the path of {@link #localBlobPath}, unverified: override
+   * it only in a store that keeps the promise {@link LocalBlob} describes.
+   */
+  default Optional<LocalBlob> localBlob(String sha256) {
+    return localBlobPath(sha256).map(LocalBlob::unverified);
+  }
+
   /** The names of all models that have at least one version, sorted. */
   List<String> models();
 

@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.maas.IntegrityException;
+import dev.maas.spi.LocalBlob;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.ModelStoreContractTest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -293,6 +300,251 @@ class CachingModelStoreTest extends ModelStoreContractTest {
     assertEquals(Optional.empty(), cache.localBlobPath(digest));
     assertEquals(0, fetching.fetches.get());
     assertEquals(Optional.empty(), cache.localBlobPath(sha256(bytes("absent"))));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Verification markers: what a hit trusts, and what it does not
+
+  private CachingModelStore.Builder cacheBuilder(ModelStore delegate) {
+    return CachingModelStore.builder(delegate).directory(temp.resolve("cache")).maximumBytes(1 << 20)
+        .evictionGrace(Duration.ZERO);
+  }
+
+  private static Path markerOf(CachingModelStore cache, String digest) {
+    return cache.directory().resolve("verified").resolve(digest);
+  }
+
+  /**
+   * Writes other bytes over an entry in place, as a program or a person might; first waits out the
+   * file system's timestamp tick (a few milliseconds), which a same-size write within would not move.
+   */
+  private static void alterInPlace(Path entry) throws IOException {
+    try {
+      Thread.sleep(30);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    byte[] content = Files.readAllBytes(entry);
+    content[content.length / 2] ^= 1;
+    Files.write(entry, content);
+  }
+
+  @Test
+  void aFreshEntryAndItsHitsAreHandedOutVerifiedUnlessReverifyEveryUse() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 60);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+
+    LocalBlob miss = cache.localBlob(digest).orElseThrow();
+    LocalBlob hit = cache.localBlob(digest).orElseThrow();
+    LocalBlob paranoid = cacheBuilder(remote).reverifyEveryUse(true).build().localBlob(digest).orElseThrow();
+
+    assertTrue(miss.verified(), "verified while it was written: the service need not hash it again");
+    assertTrue(hit.verified());
+    assertFalse(paranoid.verified(), "reverifyEveryUse: the service hashes what it loads");
+    assertEquals(miss.path(), paranoid.path());
+    assertEquals(1, remote.openBlob.get());
+    assertArrayEquals(blob, Files.readAllBytes(hit.path()));
+  }
+
+  @Test
+  void aCacheFileAlteredAfterItsMarkerIsHashedAgainRemovedAndDownloadedAgain() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 61);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+
+    alterInPlace(entry);
+    LocalBlob after = cache.localBlob(digest).orElseThrow();
+
+    assertTrue(after.verified());
+    assertArrayEquals(blob, Files.readAllBytes(after.path()), "the altered file was never handed out");
+    assertEquals(2, remote.openBlob.get(), "downloaded again");
+  }
+
+  @Test
+  void aCacheFileAlteredWithItsModificationTimeResetIsStillCaught() throws IOException {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("unix"), "needs the change time");
+    byte[] blob = randomBytes(100 * KB, 62);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+    FileTime modified = Files.getLastModifiedTime(entry);
+
+    alterInPlace(entry);
+    Files.setLastModifiedTime(entry, modified);   // same size, same modification time: only the change time tells
+
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlob(digest).orElseThrow().path()));
+    assertEquals(2, remote.openBlob.get());
+  }
+
+  @Test
+  void aCacheFileOfAnotherSizeIsNotTrusted() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 63);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+
+    try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.WRITE)) {
+      channel.truncate(blob.length / 2);
+    }
+
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlob(digest).orElseThrow().path()));
+    assertEquals(2, remote.openBlob.get());
+  }
+
+  @Test
+  void aCacheFileReplacedByAnotherIsNotTrusted() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 64);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+    FileTime modified = Files.getLastModifiedTime(entry);
+    byte[] other = blob.clone();
+    other[7] ^= 1;
+
+    Path replacement = Files.write(temp.resolve("replacement"), other);
+    Files.setLastModifiedTime(replacement, modified);
+    Files.move(replacement, entry, StandardCopyOption.REPLACE_EXISTING);
+
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlob(digest).orElseThrow().path()));
+    assertEquals(2, remote.openBlob.get());
+  }
+
+  @Test
+  void anIntactEntryWhoseMarkerNoLongerMatchesIsHashedOnceAndTrustedAgainWithoutADownload() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 65);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+    String markerBefore = Files.readString(markerOf(cache, digest));
+
+    Files.setLastModifiedTime(entry, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));   // content untouched
+    LocalBlob after = cache.localBlob(digest).orElseThrow();
+
+    assertTrue(after.verified());
+    assertEquals(1, remote.openBlob.get(), "intact: not downloaded again");
+    assertFalse(markerBefore.equals(Files.readString(markerOf(cache, digest))), "a fresh marker");
+    assertArrayEquals(blob, Files.readAllBytes(after.path()));
+  }
+
+  @Test
+  void anEntryWithoutAMarkerIsCheckedOnceThenTrusted() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 66);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    cache.localBlob(digest).orElseThrow();
+    Files.delete(markerOf(cache, digest));   // as an entry cached by an older version, or a crash before its marker
+    Files.writeString(markerOf(cache, "0".repeat(64)), "a marker without an entry");
+
+    assertTrue(cache.localBlob(digest).orElseThrow().verified());
+    assertTrue(Files.exists(markerOf(cache, digest)));
+    assertEquals(1, remote.openBlob.get());
+
+    cache.invalidate(digest);
+    assertFalse(Files.exists(markerOf(cache, digest)), "invalidate removes the marker too");
+    cache.localBlob(digest).orElseThrow();   // an insert sweeps markers without an entry
+    assertFalse(Files.exists(markerOf(cache, "0".repeat(64))));
+  }
+
+  @Test
+  void aTornMarkerIsNotTrusted() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 67);
+    String digest = sha256(blob);
+    CachingModelStore cache = cacheBuilder(remoteWith(blob)).build();
+    Path entry = cache.localBlob(digest).orElseThrow().path();
+    String marker = Files.readString(markerOf(cache, digest));
+
+    Files.writeString(markerOf(cache, digest), marker.substring(0, marker.length() / 2));
+    alterInPlace(entry);
+
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlob(digest).orElseThrow().path()));
+    assertEquals(2, remote.openBlob.get());
+  }
+
+  /**
+   * A crash of the machine can leave an unforced entry with its name, size and times right but its
+   * content torn: its marker then matches the file. Simulated by rewriting the marker for the damaged
+   * file; only the boot id tells the marker from the last boot, and the entry is hashed again.
+   */
+  @Test
+  void afterARebootAnUnforcedTornEntryIsHashedAgainAndReplaced() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 68);
+    String digest = sha256(blob);
+    CachingModelStore beforeCrash = cacheBuilder(remoteWith(blob)).bootId("boot-1").build();
+    Path entry = beforeCrash.localBlob(digest).orElseThrow().path();
+    alterInPlace(entry);
+    forgeMarkerFor(beforeCrash, digest, entry, "boot-1");
+
+    assertTrue(beforeCrash.localBlob(digest).orElseThrow().verified(),
+        "the same boot trusts a matching marker: a forged one is not caught (the documented trust model)");
+    CachingModelStore afterReboot = cacheBuilder(remote).bootId("boot-2").build();
+    LocalBlob served = afterReboot.localBlob(digest).orElseThrow();
+
+    assertArrayEquals(blob, Files.readAllBytes(served.path()), "the torn entry was never handed out after the reboot");
+    assertEquals(2, remote.openBlob.get());
+    assertFalse(cacheBuilder(remote).bootId("boot-1").reverifyEveryUse(true).build().localBlob(digest).orElseThrow()
+        .verified(), "reverifyEveryUse leaves the check to the service every time");
+  }
+
+  @Test
+  void aForcedEntryIsTrustedAcrossAReboot() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 69);
+    String digest = sha256(blob);
+    cacheBuilder(remoteWith(blob)).bootId("boot-1").forceToDisk(true).build().localBlob(digest).orElseThrow();
+    CachingModelStore afterReboot = cacheBuilder(remote).bootId("boot-2").build();
+    String marker = Files.readString(markerOf(afterReboot, digest));
+
+    assertTrue(afterReboot.localBlob(digest).orElseThrow().verified());
+    assertEquals(marker, Files.readString(markerOf(afterReboot, digest)), "trusted as it was: not hashed again");
+    assertTrue(marker.contains("durable"), marker);
+    assertEquals(1, remote.openBlob.get());
+  }
+
+  @Test
+  void anUnforcedEntryIsHashedOnceAfterARebootThenTrusted() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 70);
+    String digest = sha256(blob);
+    cacheBuilder(remoteWith(blob)).bootId("boot-1").build().localBlob(digest).orElseThrow();
+    CachingModelStore afterReboot = cacheBuilder(remote).bootId("boot-2").build();
+
+    assertTrue(afterReboot.localBlob(digest).orElseThrow().verified());
+    String marker = Files.readString(markerOf(afterReboot, digest));
+    assertTrue(marker.contains("boot-2"), marker);
+    afterReboot.localBlob(digest).orElseThrow();
+    assertEquals(marker, Files.readString(markerOf(afterReboot, digest)));
+    assertEquals(1, remote.openBlob.get(), "intact: never downloaded again");
+  }
+
+  @Test
+  void aTemporaryFileTornByACrashIsNeverServedAndIsRemovedLater() throws IOException {
+    byte[] blob = randomBytes(100 * KB, 71);
+    String digest = sha256(blob);
+    ManualClock clock = new ManualClock();
+    CachingModelStore cache = cacheBuilder(remoteWith(blob, randomBytes(10 * KB, 72))).clock(clock).build();
+    Path torn = cache.directory().resolve("sha256/.tmp-0123456789abcdef");
+    Files.write(torn, java.util.Arrays.copyOf(blob, blob.length / 3));   // a download that died half way
+    Files.setLastModifiedTime(torn, FileTime.from(clock.instant()));
+
+    assertFalse(cache.isCached(digest));
+    assertArrayEquals(blob, Files.readAllBytes(cache.localBlob(digest).orElseThrow().path()));
+    assertEquals(1, remote.openBlob.get());
+    assertTrue(Files.exists(torn), "young: it may belong to a live download of another process");
+
+    clock.advance(Duration.ofHours(2));
+    cache.localBlob(sha256(randomBytes(10 * KB, 72))).orElseThrow();
+    assertFalse(Files.exists(torn), "removed once stale");
+  }
+
+  /** Rewrites an entry's marker to match the file as it is now (what a crash or a forger can leave). */
+  private static void forgeMarkerFor(CachingModelStore cache, String digest, Path entry, String validity)
+      throws IOException {
+    java.util.Map<String, Object> unix = Files.readAttributes(entry, "unix:size,lastModifiedTime,ctime,dev,ino");
+    String text = "maas-cache-marker 1\n" + unix.get("size") + "\n"
+        + ((FileTime) unix.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) + "\n"
+        + ((FileTime) unix.get("ctime")).to(TimeUnit.NANOSECONDS) + "\n"
+        + unix.get("dev") + ":" + unix.get("ino") + "\n" + validity + "\n";
+    Files.writeString(markerOf(cache, digest), text);
   }
 
   @Test

@@ -118,6 +118,23 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
   private final boolean conditionalDeletes;
   private final ReentrantLock[] emulationLocks;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /**
+   * HEAD responses of {@link #blobSize}, each used once by the {@link #fetchBlob} that follows it
+   * (the cache asks for the size, then fetches), so a cold load makes one HEAD, not two. At most
+   * {@link #RECENT_HEADS} kept, none older than {@link #RECENT_HEAD_TTL_NANOS}.
+   */
+  private final java.util.LinkedHashMap<String, RecentHead> recentHeads = new java.util.LinkedHashMap<>() {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, RecentHead> eldest) {
+      return size() > RECENT_HEADS;
+    }
+  };
+  private static final int RECENT_HEADS = 16;
+  private static final long RECENT_HEAD_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+  private record RecentHead(HeadObjectResponse head, long atNanos) {}
 
   private S3ModelStore(Builder b, S3Client client, boolean ownsClient, String describe, S3Transfers transfers,
       boolean conditionalWrites, boolean conditionalDeletes) {
@@ -220,7 +237,13 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
   public OptionalLong blobSize(String sha256) {
     String key = keys.blob(sha256);
     checkOpen();
-    return transfers.head(key).map(head -> OptionalLong.of(head.contentLength())).orElse(OptionalLong.empty());
+    Optional<HeadObjectResponse> head = transfers.head(key);
+    head.ifPresent(h -> {
+      synchronized (recentHeads) {
+        recentHeads.put(key, new RecentHead(h, System.nanoTime()));
+      }
+    });
+    return head.map(h -> OptionalLong.of(h.contentLength())).orElse(OptionalLong.empty());
   }
 
   /**
@@ -237,8 +260,16 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
     String key = keys.blob(sha256);
     Objects.requireNonNull(target, "target");
     checkOpen();
-    HeadObjectResponse head = transfers.head(key).orElseThrow(
-        () -> new StoreException("blob " + sha256 + " is not in " + describe + " (no object " + key + ")"));
+    RecentHead recent;
+    synchronized (recentHeads) {
+      recent = recentHeads.remove(key);
+    }
+    // The HEAD of the blobSize call just before, if any: the ranges are pinned to its ETag, so a
+    // blob replaced since fails with a retryable error, and the retry makes a fresh HEAD.
+    HeadObjectResponse head = recent != null && System.nanoTime() - recent.atNanos() < RECENT_HEAD_TTL_NANOS
+        ? recent.head()
+        : transfers.head(key).orElseThrow(
+            () -> new StoreException("blob " + sha256 + " is not in " + describe + " (no object " + key + ")"));
     return transfers.downloadTo(key, head.contentLength(), head.eTag(), target);
   }
 

@@ -423,6 +423,47 @@ class S3ModelStoreTest {
   }
 
   @Test
+  void aCacheFillMakesOneHeadRequest() throws IOException {
+    RecordingInterceptor requests = new RecordingInterceptor(false);
+    try (S3Client client = s3.clientBuilder().overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
+         S3ModelStore store = S3ModelStore.builder().bucket(bucket).prefix("one-head").client(client).partSize(PART)
+             .build()) {
+      byte[] blob = randomBytes(2 * PART + 7, 12);
+      String digest = sha256(blob);
+      store.putBlob(digest, file(blob));
+      requests.clear();
+      dev.maas.store.CachingModelStore cache = dev.maas.store.CachingModelStore.builder(store)
+          .directory(temp.resolve("one-head-cache")).maximumBytes(64L << 20).build();
+
+      assertArrayEquals(blob, Files.readAllBytes(cache.localBlobPath(digest).orElseThrow()));
+
+      List<RecordingInterceptor.Sent> sent = requests.sent();
+      assertEquals(1, sent.stream().filter(r -> r.method().equals("HEAD")).count(), "the size check's HEAD serves the fetch");
+      assertEquals(3, sent.stream().filter(r -> r.method().equals("GET") && r.hasHeader("If-Match")).count());
+    }
+  }
+
+  @Test
+  void aBlobReplacedBetweenItsSizeCheckAndItsFetchFailsRetryablyAndTheNextFetchSucceeds() throws IOException {
+    try (S3ModelStore store = store().build()) {
+      byte[] blob = randomBytes(PART + 10, 13);
+      String digest = sha256(blob);
+      store.putBlob(digest, file(blob));
+      String key = store.prefix() + "blobs/sha256/" + digest;
+      assertEquals(blob.length, store.blobSize(digest).getAsLong());
+      raw.putObject(r -> r.bucket(bucket).key(key), software.amazon.awssdk.core.sync.RequestBody.fromBytes(blob));
+      Path target = Files.createFile(temp.resolve("replaced-between"));
+
+      StoreException e = assertThrows(StoreException.class, () -> store.fetchBlob(digest, target));
+      assertTrue(e.retryable());
+      assertTrue(e.getMessage().contains("replaced while it was being downloaded"), e.getMessage());
+
+      assertEquals(digest, store.fetchBlob(digest, target), "the remembered HEAD was used once: a fresh one now");
+      assertArrayEquals(blob, Files.readAllBytes(target));
+    }
+  }
+
+  @Test
   void aBlobReplacedDuringADownloadIsNotStitchedTogether() throws IOException {
     try (S3ModelStore store = store().build()) {
       byte[] blob = randomBytes(PART + 10, 10);

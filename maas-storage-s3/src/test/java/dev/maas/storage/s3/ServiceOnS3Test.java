@@ -245,6 +245,33 @@ class ServiceOnS3Test {
     assertEquals(List.of(), blobRequests, "all requests: " + s3.requests());
   }
 
+  @Test
+  void aModelAlteredInTheCacheIsNeverLoadedButDownloadedAgain() throws Exception {
+    ModelService first = service(cached(s3Store(), "cache"));
+    first.deploy("mlp", model(1));
+    String key = blobKey(first, "mlp:1");
+    assertServes(first, "mlp:1", 1, 1);
+    first.close();
+    Path entry = temp.resolve("cache").resolve(key.replace("blobs/", ""));
+    byte[] altered = Files.readAllBytes(entry);
+    altered[altered.length - 10] ^= 1;   // a weight flipped: still a valid model, just not the published one
+    Files.write(entry, altered);
+
+    s3.clearRequests();
+    ModelService restarted = service(cached(s3Store(), "cache"));
+    assertServes(restarted, "mlp:1", 1, 1);
+
+    assertTrue(s3.requests().stream().anyMatch(r -> r.contains(key)), "downloaded again: " + s3.requests());
+    assertEquals(key.substring("blobs/sha256/".length()), BlobDigest.of(Files.readAllBytes(entry)));
+  }
+
+  /** SHA-256 in hex. */
+  private static final class BlobDigest {
+    static String of(byte[] content) throws java.security.NoSuchAlgorithmException {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+  }
+
   private static List<Path> tempFiles(CachingModelStore cache) throws IOException {
     try (Stream<Path> files = Files.list(cache.directory().resolve("sha256"))) {
       return files.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
