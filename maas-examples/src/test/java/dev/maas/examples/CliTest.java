@@ -104,6 +104,22 @@ class CliTest {
   }
 
   @Test
+  void predictThroughTheCacheFillsItOnceAndRefusesANonsenseSize() throws Exception {
+    cli("--store", store, "deploy", "mlp", model.toString());
+    Path in = Files.writeString(tmp.resolve("in.json"),
+        "{\"x\": {\"dtype\": \"float32\", \"shape\": [1, 4], \"data\": [0.5, -1, 2, 0.25]}}");
+    Path cache = tmp.resolve("cache");
+    Run r = cli("--store", store, "--cache", cache.toString(), "--cache-size", "64m", "predict", "mlp", "--input", in.toString());
+    assertEquals(0, r.exit(), r.err());
+    String blob;
+    try (var s = Files.list(tmp.resolve("store/blobs/sha256"))) {
+      blob = s.findFirst().orElseThrow().getFileName().toString();
+    }
+    assertTrue(Files.isRegularFile(cache.resolve("sha256").resolve(blob)), "the model file is cached under its digest");
+    assertExit(1, cli("--store", store, "--cache", cache.toString(), "--cache-size", "lots", "list"), "not a size: 'lots'");
+  }
+
+  @Test
   void errorsAreOneLineWithDocumentedExitCodes() throws Exception {
     cli("--store", store, "deploy", "mlp", model.toString());
     Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"x\": [1, 2");

@@ -32,6 +32,10 @@ final class GlobalOptions {
   @Option(names = "--cache", paramLabel = "DIR", scope = ScopeType.INHERIT, description = "Local artifact cache.")
   Path cache;
 
+  @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "20g", scope = ScopeType.INHERIT,
+      description = "Bytes the cache may hold, e.g. 500m or 20g (default: ${DEFAULT-VALUE}).")
+  String cacheSize;
+
   @Option(names = "--trust-key", paramLabel = "FILE", scope = ScopeType.INHERIT,
       description = "Trusted Ed25519 public key (X.509 PEM); repeatable. Unsigned or untrusted versions are refused.")
   List<Path> trustKeys = new ArrayList<>();
@@ -74,6 +78,27 @@ final class GlobalOptions {
     }
     Security.apply(this, b);
     return b;
+  }
+
+  /** Bytes from a size such as {@code 1048576}, {@code 512k}, {@code 500m} or {@code 20g} (powers of 1024). */
+  static long bytes(String s) {
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    int shift = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      case 't' -> 40;
+      default -> 0;
+    };
+    try {
+      long n = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1));
+      if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+        throw new NumberFormatException();
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a size: '" + s + "' (use a positive number of bytes, or 512k, 500m, 20g)");
+    }
   }
 
   static Duration duration(String s) {

@@ -16,7 +16,8 @@ final class Stores {
   static ModelStore open(GlobalOptions o) {
     ModelStore store = base(o);
     if (o.cache != null) {
-      return CachingModelStore.builder(store).directory(o.cache).build();
+      return CachingModelStore.builder(store).directory(o.cache)
+          .maximumBytes(GlobalOptions.bytes(o.cacheSize)).build();
     }
     return store;
   }
