@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * copy); {@link #raw} calls {@code OrtSession.run} on a session with the same options (see {@link
  * RawOrtSubject} for what each call does: the same conversions a maas caller pays); {@link #djl}
  * calls {@code Predictor.predict} of DJL's ONNX Runtime engine, on the same session options (see
- * {@link DjlSubject}). All run in the same JMH run, each in its own fork, on the MLP (256→1024→256, tens of µs per row: see {@link
- * BenchModel#MLP}) and on all-MiniLM-L6-v2 at sequence length 128. Run with {@code -prof gc} to get
- * the bytes allocated per call ({@code gc.alloc.rate.norm}).
+ * {@link DjlSubject}). All run in the same JMH run, each in its own fork, on the MLP
+ * (256→1024→256, tens of µs per row: see {@link BenchModel#MLP}) and on all-MiniLM-L6-v2 at
+ * sequence length 128. Run with {@code -prof gc} to get the bytes allocated per call ({@code
+ * gc.alloc.rate.norm}).
  *
  * <p>ONNX Runtime gets {@code intraOpThreads} = 1 by default here: one caller on one thread is the
  * question, and a second intra-op thread mostly adds its wake-up and spin to both sides, which
