@@ -6,7 +6,7 @@
 #
 #   benchmarks/run.sh quick    # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
 #   benchmarks/run.sh full     # also MiniLM at every concurrency, longer iterations (about an hour on 2 cores)
-#   benchmarks/run.sh guard    # only the guard and the three short JMH runs it needs (about 1.5 min), in target/guard
+#   benchmarks/run.sh guard    # only the guard and the three short JMH runs it needs (about 1 min), in target/guard
 #   benchmarks/run.sh publish  # copies the last quick/full run's report.md, charts and conditions to docs/benchmarks/
 #
 # MAAS_BENCH_GUARD=off skips the guard; MAAS_GUARD_MAX_OVERHEAD (1.10) and MAAS_GUARD_MIN_VS_CEILING (0.80)
