@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs the maas benchmarks against raw ONNX Runtime and prints a Markdown report whose last line is
-#   RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3
+# Runs the maas benchmarks against raw ONNX Runtime and DJL, prints a Markdown report whose last line is
+#   RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3 vs_djl=R4
+# writes PNG charts beside it, then runs the regression guard (dev.maas.benchmarks.Guard), whose failure
+# makes this script exit non-zero at the very end, after the report and charts are written.
 #
-#   benchmarks/run.sh quick   # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
-#   benchmarks/run.sh full    # also MiniLM at every concurrency, longer iterations (about an hour on 2 cores)
+#   benchmarks/run.sh quick    # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
+#   benchmarks/run.sh full     # also MiniLM at every concurrency, longer iterations (about an hour on 2 cores)
+#   benchmarks/run.sh guard    # only the guard and the three short JMH runs it needs (about 1 min), in target/guard
+#   benchmarks/run.sh publish  # copies the last quick/full run's report.md, charts and conditions to docs/benchmarks/
+#
+# MAAS_BENCH_GUARD=off skips the guard; MAAS_GUARD_MAX_OVERHEAD (1.10) and MAAS_GUARD_MIN_VS_CEILING (0.80)
+# set its limits.
 #
 # Results: benchmarks/target/jmh-*.json (JMH), maas-stats-*.json (maas's scheduler), jmh-*.log (JMH's
-# console output), report.md (the report). See benchmarks/README.md for how to read them.
+# console output), report.md (the report), *.png (charts). See benchmarks/README.md for how to read them.
 set -euo pipefail
 
 # Nothing leaves the machine: ONNX Runtime and DJL phone home unless told not to.
@@ -14,15 +21,31 @@ export ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true
 
 profile="${1:-quick}"
 case "$profile" in
-  quick|full) ;;
-  *) echo "usage: $0 quick|full" >&2; exit 2 ;;
+  quick|full|guard|publish) ;;
+  *) echo "usage: $0 quick|full|guard|publish" >&2; exit 2 ;;
 esac
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 jar="$here/target/benchmarks.jar"
 out="$here/target"
+[[ "$profile" == guard ]] && out="$here/target/guard"
 start=$SECONDS
+
+if [[ "$profile" == publish ]]; then
+  # The committed copy the top-level README shows: the report, its charts, and the conditions of the run.
+  [[ -f "$out/report.md" ]] || { echo "no $out/report.md: run '$0 quick' or '$0 full' first" >&2; exit 1; }
+  docs="$root/docs/benchmarks"
+  mkdir -p "$docs"
+  rm -f "$docs"/*.png "$docs"/report.md "$docs"/conditions.txt
+  cp "$out/report.md" "$out/conditions.txt" "$out"/*.png "$docs/"
+  echo "copied to $docs: $(cd "$docs" && ls | tr '\n' ' ')"
+  echo "taken on: $(head -1 "$out/conditions.txt")"
+  exit 0
+fi
+
+# DJL writes its caches under target, never to ~/.djl.ai.
+export DJL_CACHE_DIR="$here/target/djl-cache" ENGINE_CACHE_DIR="$here/target/djl-cache"
 
 # --- build if needed: no jar, or a source or pom newer than it
 if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/maas-core" "$root/maas-runtime-onnx" \
@@ -33,8 +56,9 @@ if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/
 fi
 
 cd "$here"
+mkdir -p "$out"
 rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/paired-overhead-*.* "$out"/report.md \
-  "$out"/conditions.txt
+  "$out"/conditions.txt "$out"/*.png
 
 java_version="$(java -version 2>&1 | head -1)"
 # busy: percent of all cores busy over 2 s, sampled between JMH runs, i.e. used by other processes
@@ -70,7 +94,9 @@ jmh() {
   local t0 b0
   quiet_busy
   t0=$SECONDS
-  while ! java -jar "$jar" "$@" -prof gc -prof dev.maas.benchmarks.CpuTimeProfiler -rf json -rff "$out/jmh-$name.json" > "$out/jmh-$name.log" 2>&1; do
+  # -jvmArgsPrepend: the forks write maas's statistics to $out (the annotations' jvmArgsAppend are kept).
+  while ! java -jar "$jar" "$@" -jvmArgsPrepend "-Dmaas.bench.out=$out" -prof gc -prof dev.maas.benchmarks.CpuTimeProfiler \
+      -rf json -rff "$out/jmh-$name.json" > "$out/jmh-$name.log" 2>&1; do
     if grep -q "Unable to acquire the JMH lock" "$out/jmh-$name.log" && (( lock_wait_left > 0 )); then
       echo "  $name: another JMH run holds /tmp/jmh.lock; waiting (${lock_wait_left}s of waiting left)"
       sleep 10
@@ -86,6 +112,27 @@ jmh() {
   printf '  %-26s %4ds   machine %3s%% busy with other work just before\n' "$name" $((SECONDS - t0)) "$b0" \
     | tee -a "$out/conditions.txt"
 }
+
+# guard: run.sh guard. Only what the guard compares (MLP): maas and raw at batch 1, maas with 64 callers,
+# the ceiling's batch of 64; short iterations.
+guard() {
+  if [[ "${MAAS_BENCH_GUARD:-on}" == off ]]; then
+    echo "guard skipped (MAAS_BENCH_GUARD=off)"
+    return 0
+  fi
+  java -cp "$jar" dev.maas.benchmarks.Guard "$out"
+}
+if [[ "$profile" == guard ]]; then
+  g=(-wi 3 -w 1 -i 5 -r 1)
+  echo "profile guard: JMH runs (seconds; share of all cores that other processes kept busy just before each):"
+  jmh overhead-mlp 'OverheadBenchmark\.(maas|raw)$' -p model=mlp "${g[@]}"
+  jmh concurrency-mlp-t64 'ConcurrencyBenchmark\.maasBatched$' -t 64 -p model=mlp "${g[@]}"
+  jmh ceiling-mlp 'CeilingBenchmark\.rawPreformedBatch$' -p model=mlp -p batch=64 "${g[@]}"
+  echo "guard runs took $((SECONDS - start)) s"
+  status=0
+  guard || status=$?
+  exit "$status"
+fi
 
 if [[ "$profile" == quick ]]; then
   short=(-wi 4 -w 1 -i 8 -r 1)            # MLP: thousands of calls per second-long iteration
@@ -129,4 +176,10 @@ jmh ceiling-identity CeilingBenchmark -p model=identity -p batch="$(IFS=,; echo 
 echo "benchmarks took $((SECONDS - start)) s"
 echo
 
-java -cp "$jar" dev.maas.benchmarks.Report "$out" | tee "$out/report.md"
+java -Djava.awt.headless=true -cp "$jar" dev.maas.benchmarks.Report "$out" | tee "$out/report.md"
+echo
+# The guard last, so that a failure still leaves the report and charts; its status is the script's.
+status=0
+guard || status=$?
+echo "run.sh $profile took $((SECONDS - start)) s in all"
+exit "$status"

@@ -15,7 +15,7 @@ import java.util.Random;
 
 /**
  * The models the benchmarks run, each with the inputs of one call. Every system under test (maas,
- * raw ONNX Runtime, and later DJL) is handed the same {@link Feed}s and must turn them into its own
+ * raw ONNX Runtime, DJL) is handed the same {@link Feed}s and must turn them into its own
  * tensors on every call, so all of them do the same work per call.
  *
  * <p>The model files are written once per JVM to a temporary directory that is deleted at exit.

@@ -31,18 +31,21 @@ import org.openjdk.jmh.runner.IterationType;
  * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 0, one
  * instance; {@code -p maxBatchSize=...}, {@code -p maxQueueDelayMicros=...} and {@code -p
  * instances=...} vary them);
- * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads.
+ * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads; {@link
+ * #djlOneAtATime} calls DJL from all N threads, each with its own {@code Predictor} on one shared
+ * model (DJL's recommended use; see {@link DjlSubject}).
  *
  * <p>ONNX Runtime's intra-op threads are chosen per system for 2 cores (measured with 64 callers on
  * the MLP; see {@code benchmarks/README.md}). <b>Raw one-at-a-time: 1</b>: its N caller threads
- * already occupy both cores; 2 gave the same throughput for a little more CPU per row. <b>maas:
+ * already occupy both cores; 2 gave the same throughput for a little more CPU per row. <b>DJL: 1</b>,
+ * for the same reason (it runs one row per caller thread, as raw does). <b>maas:
  * 1</b>: it runs one batch at a time, so a second thread would halve the run, but ONNX Runtime's
  * pool thread then spin-waits between batches on the core that maas's callers and batcher need.
  * On an idle machine 2 threads gave about 20% more rows/s at twice the p99 and 20% more CPU per
  * row; with other work on the machine, twice the CPU per row and half the rows/s. The session
  * option that stops the spinning, {@code session.intra_op.allow_spinning}, is not exposed by
  * {@code OnnxOptions}. The ceiling ({@link CeilingBenchmark}) gets 2: one thread issuing
- * pre-formed batches is fastest with both cores. {@code -p intraOpThreads=2} runs both systems here
+ * pre-formed batches is fastest with both cores. {@code -p intraOpThreads=2} runs every system here
  * with 2.
  *
  * <p>The maas state also writes the scheduler's statistics (mean batch size over the measured
@@ -169,6 +172,23 @@ public class ConcurrencyBenchmark {
     }
   }
 
+  /** DJL: one model, a {@code Predictor} per caller thread. */
+  public static class Djl extends Base {
+    /** ONNX Runtime's intra-op threads for DJL, as raw one-at-a-time gets them (see the class comment). */
+    @Param({"1"})
+    public int intraOpThreads;
+
+    @Override
+    int intraOpThreads() {
+      return intraOpThreads;
+    }
+
+    @Override
+    Subject open(BenchModel m, OrtSettings s) {
+      return new DjlSubject(m, s);
+    }
+  }
+
   /** One row through maas's scheduler, waiting for its answer. */
   @Benchmark
   public float[] maasBatched(MaasBatched s) {
@@ -178,6 +198,12 @@ public class ConcurrencyBenchmark {
   /** One row through {@code OrtSession.run} on this thread. */
   @Benchmark
   public float[] rawOneAtATime(Raw s) {
+    return s.subject.call(s.feed);
+  }
+
+  /** One row through this thread's DJL {@code Predictor}. */
+  @Benchmark
+  public float[] djlOneAtATime(Djl s) {
     return s.subject.call(s.feed);
   }
 }

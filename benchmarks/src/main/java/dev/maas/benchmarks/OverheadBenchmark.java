@@ -22,10 +22,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@link #maas} calls {@code ModelService.predict} with {@link Policies#off()} (the call runs on
  * the caller's thread: ref resolution, validation, scheduler slot, tensor conversion, run, output
  * copy); {@link #raw} calls {@code OrtSession.run} on a session with the same options (see {@link
- * RawOrtSubject} for what each call does: the same conversions a maas caller pays). Both run in the
- * same JMH run, each in its own fork, on the MLP (256→1024→256, tens of µs per row: see {@link
- * BenchModel#MLP}) and on all-MiniLM-L6-v2 at sequence length 128. Run with {@code -prof gc} to get
- * the bytes allocated per call ({@code gc.alloc.rate.norm}).
+ * RawOrtSubject} for what each call does: the same conversions a maas caller pays); {@link #djl}
+ * calls {@code Predictor.predict} of DJL's ONNX Runtime engine, on the same session options (see
+ * {@link DjlSubject}). All run in the same JMH run, each in its own fork, on the MLP
+ * (256→1024→256, tens of µs per row: see {@link BenchModel#MLP}) and on all-MiniLM-L6-v2 at
+ * sequence length 128. Run with {@code -prof gc} to get the bytes allocated per call ({@code
+ * gc.alloc.rate.norm}).
  *
  * <p>ONNX Runtime gets {@code intraOpThreads} = 1 by default here: one caller on one thread is the
  * question, and a second intra-op thread mostly adds its wake-up and spin to both sides, which
@@ -54,7 +56,7 @@ public class OverheadBenchmark {
     @Param({"mlp", "minilm"})
     public String model;
 
-    /** ONNX Runtime's intra-op threads, the same for both systems. */
+    /** ONNX Runtime's intra-op threads, the same for every system. */
     @Param({"1"})
     public int intraOpThreads;
 
@@ -94,6 +96,14 @@ public class OverheadBenchmark {
     }
   }
 
+  /** DJL, one predictor (this benchmark has one thread). */
+  public static class Djl extends Base {
+    @Override
+    Subject open(BenchModel m, OrtSettings s) {
+      return new DjlSubject(m, s);
+    }
+  }
+
   /** One {@code ModelService.predict}, batching off. */
   @Benchmark
   public float[] maas(Maas s) {
@@ -103,6 +113,12 @@ public class OverheadBenchmark {
   /** One {@code OrtSession.run}. */
   @Benchmark
   public float[] raw(Raw s) {
+    return s.subject.call(s.feed);
+  }
+
+  /** One DJL {@code Predictor.predict}. */
+  @Benchmark
+  public float[] djl(Djl s) {
     return s.subject.call(s.feed);
   }
 }

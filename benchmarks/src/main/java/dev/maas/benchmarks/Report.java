@@ -16,11 +16,12 @@ import java.util.TreeSet;
 
 /**
  * Reads the JMH JSON files of one {@code benchmarks/run.sh} run ({@code jmh-*.json}) and maas's
- * scheduler statistics ({@code maas-stats-*.json}) from a directory, and prints a Markdown report:
- * overhead at batch 1, throughput and latency per concurrency with the ratios maas / raw and maas /
- * ceiling, allocation per call, and the issue-3 targets met or missed. Its very last line is
- * exactly {@code RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3} (MLP; {@code nan} where a number is
- * missing).
+ * scheduler statistics ({@code maas-stats-*.json}) from a directory, prints a Markdown report:
+ * overhead at batch 1, throughput and latency per concurrency with the ratios maas / raw ONNX
+ * Runtime, maas / DJL and maas / ceiling, allocation per call, and the targets of issues 3 and 8 met
+ * or missed; and writes PNG charts of throughput and latency per model into the same directory
+ * ({@link Charts}). The report's very last line is exactly {@code RESULT overhead=R1 vs_ceiling=R2
+ * vs_raw=R3 vs_djl=R4} (MLP; {@code nan} where a number is missing).
  *
  * <p><b>How numbers are summarised.</b> Every figure is computed per measured iteration, and the
  * median over the iterations is reported: a short burst of load from another process on a shared
@@ -29,13 +30,13 @@ import java.util.TreeSet;
  * and p99 are its own. JMH's pooled score is printed beside for reference.
  *
  * <pre>{@code
- * java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.Report benchmarks/target
+ * java -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.Report benchmarks/target
  * }</pre>
  */
 public final class Report {
   private static final String OVERHEAD = "OverheadBenchmark.";
   private static final String CONCURRENCY = "ConcurrencyBenchmark.";
-  private static final String CEILING = "CeilingBenchmark.rawPreformedBatch";
+  private static final String CEILING = Contender.CEILING.benchmark();
   private static final String BURST = "CeilingBenchmark.maasAsyncBurst";
   /** Above this share of the cores busy with other work before a run, the report warns. */
   private static final int BUSY_LIMIT = 15;
@@ -45,6 +46,8 @@ public final class Report {
   private final StringBuilder out = new StringBuilder();
   private final List<String> conditions = new ArrayList<>();
   private final Map<String, JsonNode> paired = new TreeMap<>();
+  /** The PNG files {@link #writeCharts} wrote, or why it could not. */
+  private final List<String> charts = new ArrayList<>();
 
   /** One JMH result: a benchmark method with its parameters and thread count. */
   record Run(String benchmark, String model, int threads, int batch, int intraOpThreads, long maxQueueDelayMicros,
@@ -106,7 +109,8 @@ public final class Report {
   record Iteration(double meanUs, double p50Us, double p99Us) {}
 
   /**
-   * Prints the report of the results in a directory.
+   * Writes the charts of the results in a directory into it, then prints the report (which names
+   * the charts), ending with the {@code RESULT} line.
    *
    * @param args the directory holding {@code jmh-*.json} (default {@code target})
    * @throws IOException if a file cannot be read
@@ -115,6 +119,7 @@ public final class Report {
     Path dir = Path.of(args.length > 0 ? args[0] : "target");
     Report r = new Report();
     r.load(dir);
+    r.writeCharts(dir);
     System.out.print(r.render());
     System.out.flush();
   }
@@ -259,6 +264,37 @@ public final class Report {
         .reduce((a, b) -> b); // the last file wins if a configuration ran twice
   }
 
+  /** A contender's run on {@code model} for N = {@code n}: N threads, or one thread with batches of N. */
+  Optional<Run> at(Contender c, String model, int n) {
+    return c.preformed() ? find(c.benchmark(), model, 1, n) : find(c.benchmark(), model, n, -1);
+  }
+
+  /** A contender's rows per second on {@code model} at N = {@code n}, NaN if not measured. */
+  double rowsPerSecond(Contender c, String model, int n) {
+    return at(c, model, n).map(Run::rowsPerSecond).orElse(Double.NaN);
+  }
+
+  /** maas's rows per second over {@code other}'s on {@code model} at N = {@code n}, NaN if either is missing. */
+  double maasOver(Contender other, String model, int n) {
+    return rowsPerSecond(Contender.MAAS, model, n) / rowsPerSecond(other, model, n);
+  }
+
+  /** {@code OverheadBenchmark}'s median time per call of one system ({@code maas}, {@code raw}, {@code djl}), µs. */
+  double overheadMicros(String system, String model) {
+    return find(OVERHEAD + system, model, -1, -1).map(Run::meanUs).orElse(Double.NaN);
+  }
+
+  /** maas's time per call at batch 1 over {@code system}'s ({@code raw} or {@code djl}), NaN if either is missing. */
+  double overheadRatio(String system, String model) {
+    return overheadMicros("maas", model) / overheadMicros(system, model);
+  }
+
+  /** The paired cross-check's median maas / raw ratio on {@code model}, NaN if it did not run. */
+  double pairedOverhead(String model) {
+    JsonNode p = paired.get(model);
+    return p == null ? Double.NaN : p.path("ratioMedian").asDouble(Double.NaN);
+  }
+
   /** The intra-op thread settings a benchmark ran with on a model, e.g. {@code 1} or {@code 1/2}. */
   private String intra(String benchmark, String model) {
     TreeSet<Integer> s = new TreeSet<>();
@@ -272,49 +308,123 @@ public final class Report {
     return m;
   }
 
+  /** The caller counts measured at N callers on {@code model}, ascending. */
+  private TreeSet<Integer> callers(String model) {
+    TreeSet<Integer> threads = new TreeSet<>();
+    runs.stream().filter(r -> r.benchmark.startsWith(CONCURRENCY) && r.model.equals(model))
+        .forEach(r -> threads.add(r.threads));
+    return threads;
+  }
+
+  /** The largest share of the cores that other processes kept busy before a JMH run, -1 if unknown. */
+  int busiest() {
+    int max = -1;
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("machine\\s+(\\d+)% busy");
+    for (String c : conditions) {
+      java.util.regex.Matcher m = p.matcher(c);
+      if (m.find()) {
+        max = Math.max(max, Integer.parseInt(m.group(1)));
+      }
+    }
+    return max;
+  }
+
+  /** The machine, profile and date of the run ({@code conditions.txt}'s first line), for the charts. */
+  String machine() {
+    String first = conditions.isEmpty() ? "machine and date unknown (no conditions.txt)" : conditions.get(0);
+    String s = first.startsWith("machine: ") ? first.substring("machine: ".length()) : first;
+    int busy = busiest();
+    return busy > BUSY_LIMIT ? s + "; other processes kept the cores up to " + busy + "% busy: not reliable" : s;
+  }
+
+  /** What the charts plot: every contender's throughput and latency per caller count, per model. */
+  List<Charts.ModelFigures> figures() {
+    List<Charts.ModelFigures> all = new ArrayList<>();
+    for (String model : models(CONCURRENCY)) {
+      int[] n = callers(model).stream().mapToInt(Integer::intValue).toArray();
+      Map<Contender, Charts.Series> series = new java.util.EnumMap<>(Contender.class);
+      for (Contender c : Contender.values()) {
+        double[] rate = new double[n.length];
+        double[] p50 = new double[n.length];
+        double[] p99 = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+          Optional<Run> r = at(c, model, n[i]);
+          rate[i] = r.map(Run::rowsPerSecond).orElse(Double.NaN);
+          p50[i] = r.map(Run::p50Us).orElse(Double.NaN) / 1000;
+          p99[i] = r.map(Run::p99Us).orElse(Double.NaN) / 1000;
+        }
+        if (java.util.Arrays.stream(rate).anyMatch(v -> !Double.isNaN(v))) {
+          series.put(c, new Charts.Series(rate, p50, p99));
+        }
+      }
+      all.add(new Charts.ModelFigures(model, n, series));
+    }
+    return all;
+  }
+
+  /**
+   * Writes the charts into {@code dir}. A failure is reported in the Markdown, not thrown: the
+   * report matters more than its pictures.
+   */
+  void writeCharts(Path dir) {
+    try {
+      for (Path p : Charts.write(dir, machine(), figures())) {
+        charts.add("`" + p.getFileName() + "`");
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      charts.add("not written: " + e);
+    }
+  }
+
   // ------------------------------------------------------------------ rendering
 
   String render() {
-    line("## maas vs raw ONNX Runtime");
+    line("## maas vs raw ONNX Runtime and DJL");
     line("");
     line("Figures are medians over measured iterations (see `Report` Javadoc); throughput = callers × rows per"
-        + " call / mean latency (closed loop). ONNX Runtime's intra-op threads are given per table.");
+        + " call / mean latency (closed loop). ONNX Runtime's intra-op threads are given per table. DJL: its"
+        + " ONNX Runtime engine on the same ONNX Runtime (1.29.0) and session options, a predictor per thread.");
     line("");
-    double overhead = renderOverhead();
-    double[] at64 = renderConcurrency();
-    renderTargets(overhead, at64);
+    renderOverhead();
+    renderConcurrency();
+    renderCharts();
+    renderTargets();
     renderDetails();
     renderConditions();
-    line("RESULT overhead=" + fmt(overhead) + " vs_ceiling=" + fmt(at64[0]) + " vs_raw=" + fmt(at64[1]));
+    line(resultLine());
     return out.toString();
   }
 
-  /** Prints the overhead table; returns the MLP ratio. */
-  private double renderOverhead() {
-    double mlpRatio = Double.NaN;
+  /** {@code RESULT overhead=R1 vs_ceiling=R2 vs_raw=R3 vs_djl=R4}, all on the MLP. */
+  String resultLine() {
+    return "RESULT overhead=" + fmt(overheadRatio("raw", "mlp")) + " vs_ceiling=" + fmt(maasOver(Contender.CEILING, "mlp", 64))
+        + " vs_raw=" + fmt(maasOver(Contender.RAW, "mlp", 64)) + " vs_djl=" + fmt(maasOver(Contender.DJL, "mlp", 64));
+  }
+
+  private void renderOverhead() {
     line("### Overhead: one call, one row, one thread, batching off");
     line("");
     line("Wall: time per call. CPU: CPU time of the whole JVM per call (`CpuTimeProfiler`), less sensitive"
         + " than wall time to other processes on the machine. B: bytes allocated on the heap per call (`-prof gc`).");
     line("");
-    line("| model | intra-op threads | maas µs/call | raw ORT µs/call | maas / raw | maas CPU µs | raw CPU µs"
-        + " | CPU maas / raw | maas B/call | raw B/call |");
-    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    line("| model | intra-op threads | maas µs/call | raw ORT µs/call | DJL µs/call | maas / raw | maas / DJL"
+        + " | maas CPU µs | raw CPU µs | DJL CPU µs | CPU maas / raw | CPU maas / DJL | maas B/call | raw B/call"
+        + " | DJL B/call |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String model : models(OVERHEAD)) {
       Optional<Run> m = find(OVERHEAD + "maas", model, -1, -1);
       Optional<Run> r = find(OVERHEAD + "raw", model, -1, -1);
-      double mu = m.map(Run::meanUs).orElse(Double.NaN);
-      double ru = r.map(Run::meanUs).orElse(Double.NaN);
+      Optional<Run> d = find(OVERHEAD + "djl", model, -1, -1);
       double mc = m.map(Run::cpuPerOp).orElse(Double.NaN);
       double rc = r.map(Run::cpuPerOp).orElse(Double.NaN);
-      double ratio = mu / ru;
-      if (model.equals("mlp")) {
-        mlpRatio = ratio;
-      }
-      line("| " + model + " | " + m.or(() -> r).map(x -> String.valueOf(x.intraOpThreads)).orElse("?") + " | "
-          + fmtUs(mu) + " | " + fmtUs(ru) + " | **" + fmt(ratio) + "** | " + fmtUs(mc) + " | " + fmtUs(rc) + " | "
-          + fmt(mc / rc) + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
-          + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " |");
+      double dc = d.map(Run::cpuPerOp).orElse(Double.NaN);
+      line("| " + model + " | " + m.or(() -> r).or(() -> d).map(x -> String.valueOf(x.intraOpThreads)).orElse("?")
+          + " | " + fmtUs(overheadMicros("maas", model)) + " | " + fmtUs(overheadMicros("raw", model)) + " | "
+          + fmtUs(overheadMicros("djl", model)) + " | **" + fmt(overheadRatio("raw", model)) + "** | **"
+          + fmt(overheadRatio("djl", model)) + "** | " + fmtUs(mc) + " | " + fmtUs(rc) + " | " + fmtUs(dc) + " | "
+          + fmt(mc / rc) + " | " + fmt(mc / dc) + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+          + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+          + fmtBytes(d.map(Run::allocPerOp).orElse(Double.NaN)) + " |");
     }
     line("");
     for (JsonNode p : paired.values()) {
@@ -326,66 +436,58 @@ public final class Report {
           + " same machine, so other processes bias this much less than the separate JMH runs above.");
       line("");
     }
-    return mlpRatio;
   }
 
-  /**
-   * Prints the concurrency tables; returns for the MLP at 64 callers {vs ceiling, vs raw, p99 µs, target µs,
-   * target µs by maas's own batch run time}.
-   */
-  private double[] renderConcurrency() {
-    double[] mlp64 = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+  private void renderConcurrency() {
     for (String model : models(CONCURRENCY)) {
-      TreeSet<Integer> threads = new TreeSet<>();
-      runs.stream().filter(r -> r.benchmark.startsWith(CONCURRENCY) && r.model.equals(model))
-          .forEach(r -> threads.add(r.threads));
       line("### Throughput and latency, " + model + ": N callers each sending one row");
       line("");
-      line("ONNX Runtime intra-op threads: maas " + intra(CONCURRENCY + "maasBatched", model) + ", raw "
-          + intra(CONCURRENCY + "rawOneAtATime", model) + ", ceiling " + intra(CEILING, model) + ".");
+      line("ONNX Runtime intra-op threads: maas " + intra(Contender.MAAS.benchmark(), model) + ", raw "
+          + intra(Contender.RAW.benchmark(), model) + ", DJL " + intra(Contender.DJL.benchmark(), model)
+          + ", ceiling " + intra(CEILING, model) + ".");
       line("");
       line("maas: dynamic batching (max batch " + Policies.MAX_BATCH + "; max queue delay and instances as in"
           + " the pooled-scores table, by default " + Policies.MAX_QUEUE_DELAY.toMillis() + " ms and 1). raw: `OrtSession.run` one row at a time on the"
-          + " N caller threads. ceiling: raw ORT running pre-formed batches of N rows from one thread (latency ="
+          + " N caller threads. DJL: `Predictor.predict` one row at a time on the N caller threads, a predictor"
+          + " per thread. ceiling: raw ORT running pre-formed batches of N rows from one thread (latency ="
           + " the batch's time). p99 target = max queue delay + 2 × ceiling batch time.");
       line("");
-      line("| N | maas rows/s | raw rows/s | ceiling rows/s | maas / raw | maas / ceiling | maas p50 ms | maas p99 ms"
-          + " | p99 target ms | raw p50 ms | raw p99 ms | ceiling batch ms |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      line("| N | maas rows/s | raw rows/s | DJL rows/s | ceiling rows/s | maas / raw | maas / DJL | maas / ceiling"
+          + " | maas p50 ms | maas p99 ms | p99 target ms | raw p50 ms | raw p99 ms | DJL p50 ms | DJL p99 ms"
+          + " | ceiling batch ms |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       List<String> cost = new ArrayList<>();
-      for (int n : threads) {
-        Optional<Run> m = find(CONCURRENCY + "maasBatched", model, n, -1);
-        Optional<Run> r = find(CONCURRENCY + "rawOneAtATime", model, n, -1);
-        Optional<Run> c = find(CEILING, model, 1, n);
+      for (int n : callers(model)) {
+        Optional<Run> m = at(Contender.MAAS, model, n);
+        Optional<Run> r = at(Contender.RAW, model, n);
+        Optional<Run> d = at(Contender.DJL, model, n);
+        Optional<Run> c = at(Contender.CEILING, model, n);
         Optional<Run> b = find(BURST, model, 1, n);
-        double mt = m.map(Run::rowsPerSecond).orElse(Double.NaN);
-        double rt = r.map(Run::rowsPerSecond).orElse(Double.NaN);
-        double ct = c.map(Run::rowsPerSecond).orElse(Double.NaN);
+        double ct = rowsPerSecond(Contender.CEILING, model, n);
         double batchUs = c.map(Run::meanUs).orElse(Double.NaN);
-        double delayUs = m.map(x -> (double) x.maxQueueDelayMicros()).orElse(Policies.MAX_QUEUE_DELAY.toNanos() / 1e3);
-        double target = delayUs + 2 * batchUs;
-        double p99 = m.map(Run::p99Us).orElse(Double.NaN);
-        line("| " + n + " | " + fmtRate(mt) + " | " + fmtRate(rt) + " | " + fmtRate(ct) + " | **" + fmt(mt / rt)
-            + "** | **" + fmt(mt / ct) + "** | " + fmtMs(m.map(Run::p50Us)) + " | " + fmtMs(Optional.of(p99))
-            + " | " + fmtMs(Optional.of(target)) + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us))
-            + " | " + fmtMs(Optional.of(batchUs)) + " |");
+        line("| " + n + " | " + fmtRate(rowsPerSecond(Contender.MAAS, model, n)) + " | "
+            + fmtRate(rowsPerSecond(Contender.RAW, model, n)) + " | " + fmtRate(rowsPerSecond(Contender.DJL, model, n))
+            + " | " + fmtRate(ct) + " | **" + fmt(maasOver(Contender.RAW, model, n)) + "** | **"
+            + fmt(maasOver(Contender.DJL, model, n)) + "** | **" + fmt(maasOver(Contender.CEILING, model, n)) + "** | "
+            + fmtMs(m.map(Run::p50Us)) + " | " + fmtMs(m.map(Run::p99Us)) + " | " + fmtMs(Optional.of(p99Target(model, n)))
+            + " | " + fmtMs(r.map(Run::p50Us)) + " | " + fmtMs(r.map(Run::p99Us)) + " | " + fmtMs(d.map(Run::p50Us))
+            + " | " + fmtMs(d.map(Run::p99Us)) + " | " + fmtMs(Optional.of(batchUs)) + " |");
         JsonNode s = stats.get(model + "-t" + n);
-        if (model.equals("mlp") && n == 64) {
-          double ownRunUs = s == null ? Double.NaN : s.path("runTimeMs").path("p50").asDouble() * 1000;
-          mlp64 = new double[] {mt / ct, mt / rt, p99, target, delayUs + 2 * ownRunUs};
-        }
         String meanBatch = s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.path("meanBatchSize").asDouble());
         String runP50 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("runTimeMs").path("p50").asDouble());
         String waitP99 = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f", s.path("queueWaitMs").path("p99").asDouble());
         int rows = Math.max(1, n);
         cost.add("| " + n + " | " + fmtUs(m.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
             + fmtUs(r.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
+            + fmtUs(d.map(Run::cpuPerOp).orElse(Double.NaN)) + " | "
             + fmtUs(c.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " | "
-            + fmtCores(m.map(Run::cores)) + " | " + fmtCores(r.map(Run::cores)) + " | " + fmtCores(c.map(Run::cores))
+            + fmtCores(m.map(Run::cores)) + " | " + fmtCores(r.map(Run::cores)) + " | " + fmtCores(d.map(Run::cores))
+            + " | " + fmtCores(c.map(Run::cores))
             + " | " + fmtCores(m.map(Run::switchesPerOp)) + " | " + fmtCores(r.map(Run::switchesPerOp)) + " | "
-            + fmtCores(c.map(x -> x.switchesPerOp() / rows))
+            + fmtCores(d.map(Run::switchesPerOp)) + " | " + fmtCores(c.map(x -> x.switchesPerOp() / rows))
             + " | " + fmtBytes(m.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
             + fmtBytes(r.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
+            + fmtBytes(d.map(Run::allocPerOp).orElse(Double.NaN)) + " | "
             + fmtBytes(c.map(x -> x.allocPerOp() / rows).orElse(Double.NaN)) + " | " + meanBatch + " | " + runP50
             + " | " + waitP99 + " | " + fmtRate(b.map(Run::rowsPerSecond).orElse(Double.NaN)) + " | "
             + fmt(b.map(Run::rowsPerSecond).orElse(Double.NaN) / ct) + " | "
@@ -398,32 +500,38 @@ public final class Report {
           + " maas's own statistics (mean rows per batch while measured; run time p50 and queue wait p99 since"
           + " load, warm-up included).");
       line("");
-      line("| N | maas CPU µs/row | raw CPU µs/row | ceiling CPU µs/row | maas cores | raw cores | ceiling cores"
-          + " | maas switches/row | raw switches/row | ceiling switches/row | maas B/row | raw B/row | ceiling B/row"
+      line("| N | maas CPU µs/row | raw CPU µs/row | DJL CPU µs/row | ceiling CPU µs/row | maas cores | raw cores"
+          + " | DJL cores | ceiling cores | maas switches/row | raw switches/row | DJL switches/row"
+          + " | ceiling switches/row | maas B/row | raw B/row | DJL B/row | ceiling B/row"
           + " | maas mean batch | maas run p50 ms | maas wait p99 ms | maas burst rows/s | burst / ceiling"
           + " | burst CPU µs/row |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       cost.forEach(this::line);
       line("");
     }
-    return mlp64;
   }
 
-  /** The largest share of the cores that other processes kept busy before a JMH run, -1 if unknown. */
-  private int busiest() {
-    int max = -1;
-    java.util.regex.Pattern p = java.util.regex.Pattern.compile("machine\\s+(\\d+)% busy");
-    for (String c : conditions) {
-      java.util.regex.Matcher m = p.matcher(c);
-      if (m.find()) {
-        max = Math.max(max, Integer.parseInt(m.group(1)));
-      }
+  /** The p99 target at N callers: maas's max queue delay + 2 × the ceiling's batch time, µs. */
+  private double p99Target(String model, int n) {
+    double delayUs = at(Contender.MAAS, model, n).map(x -> (double) x.maxQueueDelayMicros())
+        .orElse(Policies.MAX_QUEUE_DELAY.toNanos() / 1e3);
+    return delayUs + 2 * at(Contender.CEILING, model, n).map(Run::meanUs).orElse(Double.NaN);
+  }
+
+  private void renderCharts() {
+    if (charts.isEmpty()) {
+      return;
     }
-    return max;
+    line("### Charts");
+    line("");
+    line("Beside this report: " + String.join(", ", charts) + ". `throughput-MODEL.png`: rows/s against"
+        + " concurrent callers, one line per system. `latency-MODEL.png`: p50 (solid) and p99 (dashed) per"
+        + " system on a log scale; the ceiling's latency is its batch's time.");
+    line("");
   }
 
-  private void renderTargets(double overhead, double[] at64) {
-    line("### Issue 3 targets (MLP)");
+  private void renderTargets() {
+    line("### Targets (MLP; issues 3 and 8)");
     line("");
     int busy = busiest();
     if (busy > BUSY_LIMIT) {
@@ -432,20 +540,30 @@ public final class Report {
           + " benchmark happened to get; CPU µs per row is much less sensitive. Rerun on an idle machine.");
       line("");
     }
+    double overhead = overheadRatio("raw", "mlp");
+    double vsCeiling = maasOver(Contender.CEILING, "mlp", 64);
+    double vsRaw = maasOver(Contender.RAW, "mlp", 64);
+    double vsDjl = maasOver(Contender.DJL, "mlp", 64);
+    double p99 = at(Contender.MAAS, "mlp", 64).map(Run::p99Us).orElse(Double.NaN);
+    double target = p99Target("mlp", 64);
+    JsonNode s = stats.get("mlp-t64");
+    double ownRunUs = s == null ? Double.NaN : s.path("runTimeMs").path("p50").asDouble() * 1000;
+    double ownTarget = at(Contender.MAAS, "mlp", 64).map(x -> (double) x.maxQueueDelayMicros())
+        .orElse(Policies.MAX_QUEUE_DELAY.toNanos() / 1e3) + 2 * ownRunUs;
     line("| target | measured | met |");
     line("|---|---:|---|");
     line("| overhead maas / raw ≤ 1.05 at batch 1 | " + fmt(overhead) + " | " + met(overhead <= 1.05) + " |");
-    JsonNode p = paired.get("mlp");
-    if (p != null) {
-      double r = p.path("ratioMedian").asDouble();
-      line("| the same, paired cross-check | " + fmt(r) + " | " + met(r <= 1.05) + " |");
+    double pairedRatio = pairedOverhead("mlp");
+    if (!Double.isNaN(pairedRatio)) {
+      line("| the same, paired cross-check | " + fmt(pairedRatio) + " | " + met(pairedRatio <= 1.05) + " |");
     }
-    line("| 64 callers: maas ≥ 0.9 × ceiling | " + fmt(at64[0]) + " | " + met(at64[0] >= 0.9) + " |");
-    line("| 64 callers: maas ≥ 2 × raw one-at-a-time | " + fmt(at64[1]) + " | " + met(at64[1] >= 2) + " |");
+    line("| 64 callers: maas ≥ 0.9 × ceiling | " + fmt(vsCeiling) + " | " + met(vsCeiling >= 0.9) + " |");
+    line("| 64 callers: maas ≥ 2 × raw one-at-a-time | " + fmt(vsRaw) + " | " + met(vsRaw >= 2) + " |");
+    line("| 64 callers: maas ≥ 2 × DJL | " + fmt(vsDjl) + " | " + met(vsDjl >= 2) + " |");
     line("| 64 callers: p99 ≤ max queue delay + 2 × batch time (ceiling's batch of 64) | "
-        + fmtMs(Optional.of(at64[2])) + " ms ≤ " + fmtMs(Optional.of(at64[3])) + " ms | " + met(at64[2] <= at64[3]) + " |");
-    line("| the same, batch time = maas's own batch run p50 | " + fmtMs(Optional.of(at64[2])) + " ms ≤ "
-        + fmtMs(Optional.of(at64[4])) + " ms | " + met(at64[2] <= at64[4]) + " |");
+        + fmtMs(Optional.of(p99)) + " ms ≤ " + fmtMs(Optional.of(target)) + " ms | " + met(p99 <= target) + " |");
+    line("| the same, batch time = maas's own batch run p50 | " + fmtMs(Optional.of(p99)) + " ms ≤ "
+        + fmtMs(Optional.of(ownTarget)) + " ms | " + met(p99 <= ownTarget) + " |");
     line("");
   }
 
@@ -484,11 +602,12 @@ public final class Report {
     return ok ? "yes" : "**no**";
   }
 
-  private static String fmt(double v) {
+  /** Three decimals, or {@code nan}: the format of the {@code RESULT} line's ratios. */
+  static String fmt(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? "nan" : String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static String fmtUs(double v) {
+  static String fmtUs(double v) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
   }
 
@@ -500,7 +619,7 @@ public final class Report {
     return v.filter(x -> !x.isNaN()).map(x -> String.format(Locale.ROOT, "%.2f", x)).orElse("n/a");
   }
 
-  private static String fmtRate(double v) {
+  static String fmtRate(double v) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
   }
 

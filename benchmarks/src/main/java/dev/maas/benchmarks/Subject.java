@@ -7,7 +7,7 @@ package dev.maas.benchmarks;
  * so that the comparison is like with like. Implementations are thread-safe unless they say
  * otherwise; {@link #close()} frees what the subject created.
  *
- * <p>maas and raw ONNX Runtime are here now; a DJL subject (issue 8) is one more implementation.
+ * <p>Implementations: {@link MaasSubject}, {@link RawOrtSubject}, {@link DjlSubject}.
  */
 public interface Subject extends AutoCloseable {
 

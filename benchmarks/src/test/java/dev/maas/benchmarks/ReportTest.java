@@ -1,0 +1,66 @@
+package dev.maas.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report's ratios and RESULT line, from JMH JSON with known figures. */
+class ReportTest {
+  @TempDir
+  Path dir;
+
+  /** maas 36.75 µs vs raw 35 µs; at 64 callers maas 64k rows/s, raw 40k, DJL 25k, ceiling 128k. */
+  static JmhFixtures mlpRun() {
+    return new JmhFixtures()
+        .overhead("maas", 36.75).overhead("raw", 35).overhead("djl", 49)
+        .callers(Contender.MAAS, 64, 1000).callers(Contender.RAW, 64, 1600)
+        .callers(Contender.DJL, 64, 2560).callers(Contender.CEILING, 64, 500)
+        .callers(Contender.MAAS, 8, 200).callers(Contender.RAW, 8, 200);
+  }
+
+  private Report load(JmhFixtures run) throws Exception {
+    run.writeTo(dir);
+    Report r = new Report();
+    r.load(dir);
+    return r;
+  }
+
+  @Test
+  void lastLineIsTheResultWithAllFourRatios() throws Exception {
+    String report = load(mlpRun()).render();
+    String[] lines = report.split("\n");
+    assertEquals("RESULT overhead=1.050 vs_ceiling=0.500 vs_raw=1.600 vs_djl=2.560", lines[lines.length - 1]);
+  }
+
+  @Test
+  void djlMissingReadsNan() throws Exception {
+    Report r = load(new JmhFixtures().overhead("maas", 36.75).overhead("raw", 35)
+        .callers(Contender.MAAS, 64, 1000).callers(Contender.RAW, 64, 1600).callers(Contender.CEILING, 64, 500));
+    assertTrue(r.resultLine().endsWith(" vs_djl=nan"), r.resultLine());
+  }
+
+  @Test
+  void tablesShowDjlAndTheMaasOverDjlRatios() throws Exception {
+    String report = load(mlpRun()).render();
+    assertTrue(report.contains("| 64 | 64,000 | 40,000 | 25,000 | 128,000 | **1.600** | **2.560** | **0.500** |"), report);
+    assertTrue(report.contains("| 36.8 | 35.0 | 49.0 | **1.050** | **0.750** |"), report);
+    assertTrue(report.contains("| 64 callers: maas ≥ 2 × DJL | 2.560 | yes |"), report);
+  }
+
+  @Test
+  void figuresHoldEveryMeasuredContenderPerCallerCount() throws Exception {
+    List<Charts.ModelFigures> figures = load(mlpRun()).figures();
+    assertEquals(1, figures.size());
+    Charts.ModelFigures mlp = figures.get(0);
+    assertEquals("mlp", mlp.model());
+    assertEquals(List.of(8, 64), java.util.Arrays.stream(mlp.callers()).boxed().toList());
+    assertEquals(List.of(Contender.MAAS, Contender.RAW, Contender.CEILING, Contender.DJL), List.copyOf(mlp.series().keySet()));
+    assertEquals(25_000, mlp.series().get(Contender.DJL).rowsPerSecond()[1], 1e-6);
+    assertTrue(Double.isNaN(mlp.series().get(Contender.DJL).rowsPerSecond()[0]), "DJL did not run at 8 callers");
+    assertEquals(0.5, mlp.series().get(Contender.CEILING).p99Ms()[1], 1e-9);
+  }
+}
