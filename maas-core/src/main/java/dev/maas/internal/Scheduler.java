@@ -46,9 +46,7 @@ import org.HdrHistogram.Recorder;
  * rules a batcher follows (priority, FIFO, {@code maxBatchSize}, {@code maxQueueDelay}, deadlines),
  * and completes the other requests in it; when that batch would be its own request alone, it skips
  * the queue. Otherwise the request is queued and the caller waits; the batcher threads (one per
- * instance) run what queued callers and {@link #submit asynchronous submissions} leave. A thread
- * that ends a run hands its instance back <i>before</i> it completes the batch's futures, so the
- * next batch starts while the callers of this one are woken.
+ * instance) run what queued callers and {@link #submit asynchronous submissions} leave.
  *
  * <p>Every request ends in exactly one terminal state — answered, failed, expired, cancelled or
  * closed — decided by one compare-and-set on its state; the future completes once, from there.
@@ -587,55 +585,62 @@ final class Scheduler {
   }
 
   /**
-   * Runs a claimed batch on the current thread, gives its run slot back, and only then completes its
-   * requests: the next batch may start while the callers of this one are woken.
+   * Runs a claimed batch on the current thread, completes its requests and gives its run slot back.
+   * The slot goes back <i>before</i> the completions when the queue already holds a full batch: the
+   * next batch then starts while the callers of this one are woken. Otherwise it goes back after
+   * them, so that the callers of this batch, woken one by one, can join the next one: with delay 0
+   * an instance freed at once would run a few early risers alone, and small batches cost more per
+   * row.
    */
   private void execute(List<Pending> batch) {
-    int n = batch.size();
-    if (n == 0) {
-      releaseSlot();
-      return;
-    }
-    long start = ticker.read();
-    int[] rows = new int[n];
-    int total = 0;
-    List<Map<String, Tensor>> inputs = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Pending p = batch.get(i);
-      rows[i] = p.rows;
-      total += p.rows;
-      inputs.add(p.inputs);
-      waitRecorder.recordValue(Math.max(0, start - p.arrival));
-    }
-    List<Map<String, Tensor>> outputs = null;
-    Throwable failure = null;
+    boolean slotHeld = true;
     try {
-      if (n == 1) {
-        outputs = List.of(model.run(inputs.get(0)));
-      } else {
-        Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
-        outputs = Batches.split(out, inputs, rows, policy);
+      int n = batch.size();
+      if (n == 0) {
+        return;
       }
-    } catch (RuntimeException | Error e) {
-      failure = e;
+      long start = ticker.read();
+      int[] rows = new int[n];
+      int total = 0;
+      List<Map<String, Tensor>> inputs = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        Pending p = batch.get(i);
+        rows[i] = p.rows;
+        total += p.rows;
+        inputs.add(p.inputs);
+        waitRecorder.recordValue(Math.max(0, start - p.arrival));
+      }
+      List<Map<String, Tensor>> outputs;
+      try {
+        if (n == 1) {
+          outputs = List.of(model.run(inputs.get(0)));
+        } else {
+          Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
+          outputs = Batches.split(out, inputs, rows, policy);
+        }
+      } catch (RuntimeException | Error e) {
+        failAll(batch, e);
+        if (e instanceof Error) {
+          throw (Error) e; // every request of the batch is completed first
+        }
+        return;
+      }
+      record(total, -1, ticker.read() - start);
+      if (queuedView >= policy.maxBatchSize()) {
+        slotHeld = false;
+        releaseSlot();
+      }
+      for (int i = 0; i < n; i++) {
+        Pending p = batch.get(i);
+        if (p.state.compareAndSet(RUNNING, DONE)) {
+          completed.increment();
+          p.future.complete(new InferenceResult(version, outputs.get(i)));
+          finish(p);
+        }
+      }
     } finally {
-      releaseSlot();
-    }
-    if (failure != null) {
-      failAll(batch, failure);
-      if (failure instanceof Error) {
-        throw (Error) failure; // every request of the batch is completed first
-      }
-      return;
-    }
-    long end = ticker.read();
-    record(total, -1, end - start);
-    for (int i = 0; i < n; i++) {
-      Pending p = batch.get(i);
-      if (p.state.compareAndSet(RUNNING, DONE)) {
-        completed.increment();
-        p.future.complete(new InferenceResult(version, outputs.get(i)));
-        finish(p);
+      if (slotHeld) {
+        releaseSlot();
       }
     }
   }
