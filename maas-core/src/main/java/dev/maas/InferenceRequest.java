@@ -15,8 +15,9 @@ import java.util.Objects;
 public final class InferenceRequest {
   private final Map<String, Tensor> inputs;
 
+  /** Takes {@code inputs} as they are: the builder hands over an unmodifiable copy. */
   private InferenceRequest(Map<String, Tensor> inputs) {
-    this.inputs = Collections.unmodifiableMap(inputs);
+    this.inputs = inputs;
   }
 
   /** A request with one input. */
@@ -75,7 +76,11 @@ public final class InferenceRequest {
 
     /** The request. */
     public InferenceRequest build() {
-      return new InferenceRequest(new LinkedHashMap<>(inputs));
+      if (inputs.size() == 1) { // the common case, without a second hash map
+        Map.Entry<String, Tensor> e = inputs.entrySet().iterator().next();
+        return new InferenceRequest(Map.of(e.getKey(), e.getValue()));
+      }
+      return new InferenceRequest(Collections.unmodifiableMap(new LinkedHashMap<>(inputs)));
     }
   }
 }

@@ -22,7 +22,18 @@ public final class InferenceResult {
    */
   public InferenceResult(ModelVersion version, Map<String, Tensor> outputs) {
     this.version = Objects.requireNonNull(version, "version");
-    this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+    this.outputs = copy(outputs);
+  }
+
+  /** An unmodifiable copy in the same order; one output (the common case) takes no hash map. */
+  private static Map<String, Tensor> copy(Map<String, Tensor> outputs) {
+    if (outputs.size() == 1) {
+      Map.Entry<String, Tensor> e = outputs.entrySet().iterator().next();
+      if (e.getKey() != null && e.getValue() != null) {
+        return Map.of(e.getKey(), e.getValue());
+      }
+    }
+    return Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
   }
 
   /** The model version that served this call. */

@@ -244,7 +244,7 @@ public final class Tensor {
   public float[] toFloatArray() {
     if (dtype == DType.FLOAT32) {
       float[] out = new float[checkedInt(elementCount())];
-      buffer().asFloatBuffer().get(out);
+      data.asFloatBuffer().get(0, out); // data is never moved: no duplicate needed to read it
       return out;
     }
     if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {

@@ -32,7 +32,7 @@ public final class MaasSubject implements Subject {
    * Starts a service, deploys {@code model} and loads it with one warm-up call.
    *
    * @param model the model
-   * @param settings ONNX Runtime's threads, as the raw baseline gets them
+   * @param settings ONNX Runtime's threads, as the raw baseline gets them, and whether the pool spins
    * @param policy the batching policy
    */
   public MaasSubject(BenchModel model, OrtSettings settings, BatchingPolicy policy) {
@@ -43,6 +43,7 @@ public final class MaasSubject implements Subject {
     }
     this.runtime = OnnxRuntime.create(OnnxOptions.defaults()
         .withThreads(settings.intraOpThreads(), settings.interOpThreads())
+        .withSpinning(settings.intraOpSpinning(), false)
         .withOptimizationLevel(OnnxOptions.OptimizationLevel.ALL));
     this.service = ModelService.builder().storeDirectory(storeDir).runtime(runtime).batching(policy).build();
     service.deploy(model.id(), model.file());

@@ -32,6 +32,11 @@ import java.util.Objects;
  * outputs named in {@link #withOutputFollows} are cut back to each request's own length. A model
  * whose inputs or outputs have no dynamic first dimension is never batched.
  *
+ * <p><b>Who runs a batch.</b> A blocking call that finds an instance free forms and runs the next
+ * batch itself, on the caller's thread, by the rules above, and completes the other requests in it;
+ * when nothing is queued and nothing is to be waited for, its batch is its request alone and the
+ * queue is skipped. Otherwise the version's batcher threads (one per instance) run what is queued.
+ *
  * @param maxBatchSize the most rows one run may take; 1 turns batching off; at most {@value #MAX_BATCH_SIZE}
  * @param maxQueueDelay the longest the oldest request of a forming batch waits for stragglers
  * @param preferredBatchSizes batch sizes (rows) at which a batch is dispatched at once

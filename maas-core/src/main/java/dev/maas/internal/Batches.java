@@ -168,7 +168,8 @@ final class Batches {
       total += r;
     }
     List<Map<String, Tensor>> out = new ArrayList<>(requests.size());
-    for (int i = 0; i < requests.size(); i++) {
+    boolean single = outputs.size() == 1; // the common case: an immutable one-entry map per request
+    for (int i = 0; i < requests.size() && !single; i++) {
       out.add(new LinkedHashMap<>(outputs.size() * 2));
     }
     for (Map.Entry<String, Tensor> e : outputs.entrySet()) {
@@ -191,7 +192,12 @@ final class Batches {
             own[follow.axis()] = Math.min(own[follow.axis()], in.dim(follow.axis()));
           }
         }
-        out.get(i).put(name, slice(t, full, offset, own));
+        Tensor part = slice(t, full, offset, own);
+        if (single) {
+          out.add(Map.of(name, part));
+        } else {
+          out.get(i).put(name, part);
+        }
         offset += rows[i];
       }
     }

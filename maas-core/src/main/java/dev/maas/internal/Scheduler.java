@@ -41,6 +41,13 @@ import org.HdrHistogram.Recorder;
  * The per-version scheduler every call goes through: a bounded priority queue that decides
  * admission, batchers that form batches from it, and the runs.
  *
+ * <p>Who runs a batch: whichever thread finds an instance free first. A blocking caller ({@link
+ * #call}) that finds one free forms and runs the next batch itself, on its own thread and under the
+ * rules a batcher follows (priority, FIFO, {@code maxBatchSize}, {@code maxQueueDelay}, deadlines),
+ * and completes the other requests in it; when that batch would be its own request alone, it skips
+ * the queue. Otherwise the request is queued and the caller waits; the batcher threads (one per
+ * instance) run what queued callers and {@link #submit asynchronous submissions} leave.
+ *
  * <p>Every request ends in exactly one terminal state — answered, failed, expired, cancelled or
  * closed — decided by one compare-and-set on its state; the future completes once, from there.
  * While any request is queued or running the version stays open; {@link #retire} lets the queue
@@ -79,6 +86,9 @@ final class Scheduler {
   private final ModelSignature signature;
   private final List<TensorSpec> inputSpecs;
   private final boolean batching;
+  /** Whether a lone request with an instance free goes at once (no straggler wait): then it skips the queue. */
+  private final boolean dispatchesAlone;
+  private final long maxQueueDelayNanos;
   private final Ticker ticker;
   private final ScheduledExecutorService timers;
 
@@ -125,6 +135,9 @@ final class Scheduler {
     this.inputSpecs = sig.inputs();
     this.batching = policy.batching() && batchable(sig);
     this.policy = batching ? policy : policy.withMaxBatchSize(1);
+    Duration delay = this.policy.maxQueueDelay().compareTo(LONGEST_WAIT) < 0 ? this.policy.maxQueueDelay() : LONGEST_WAIT;
+    this.maxQueueDelayNanos = delay.toNanos();
+    this.dispatchesAlone = !batching || maxQueueDelayNanos == 0;
     this.ticker = ticker;
     this.timers = timers;
     this.batchSizes = new AtomicLongArray(this.policy.maxBatchSize() + 1);
@@ -163,16 +176,30 @@ final class Scheduler {
   // ------------------------------------------------------------------ admission
 
   /**
-   * Runs one call. With batching off, on the calling thread when an instance is free and nothing
-   * waits; otherwise through the queue.
+   * Runs one call on the calling thread's behalf and returns its result. When an instance is free
+   * the caller runs the next batch itself (see the class comment); when nothing is queued and the
+   * policy would dispatch a lone request at once (batching off, or no straggler wait), that batch is
+   * its request alone and the queue is skipped. Otherwise it waits for its request to be run.
    */
   InferenceResult call(Map<String, Tensor> inputs, int priority, long deadline) {
-    if (!batching && queuedView == 0 && acceptingView && tryTakeSlot()) {
-      return runDirect(inputs, deadline);
+    if (dispatchesAlone && queuedView == 0 && acceptingView && tryTakeSlot()) {
+      return runAlone(inputs, deadline);
     }
-    CompletableFuture<InferenceResult> f = submit(inputs, priority, deadline);
+    Pending p = admit(inputs, priority, deadline);
+    boolean lead = enqueue(p, true);
+    boolean[] interrupted = {false};
+    while (lead) {
+      execute(formLed(interrupted));
+      lead = p.state.get() == QUEUED && tryLead();
+    }
+    if (interrupted[0]) {
+      Thread.currentThread().interrupt(); // kept for the caller, after the runs it led
+    }
+    if (deadline != Long.MAX_VALUE && p.state.get() == QUEUED) {
+      armTimer(p);
+    }
     try {
-      return f.join();
+      return p.future.join();
     } catch (java.util.concurrent.CompletionException e) {
       throw unwrap(e.getCause());
     } catch (CancellationException e) {
@@ -180,10 +207,13 @@ final class Scheduler {
     }
   }
 
-  private InferenceResult runDirect(Map<String, Tensor> inputs, long deadline) {
+  /** A lone request on the caller's thread; the caller holds a run slot, which this gives back. */
+  private InferenceResult runAlone(Map<String, Tensor> inputs, long deadline) {
     inFlight.incrementAndGet();
-    long start = ticker.read();
     try {
+      // A queued request is checked when admitted; with batching off the model checks its inputs.
+      int rows = batching ? checkBatchable(inputs) : 1;
+      long start = ticker.read();
       if (deadline != Long.MAX_VALUE && start - deadline >= 0) {
         expired.increment();
         throw new DeadlineExceededException("deadline passed before " + version + " could run");
@@ -201,7 +231,7 @@ final class Scheduler {
         throw new InferenceException(version + " failed: " + e.getMessage(), e);
       }
       long end = ticker.read();
-      record(1, 0, end - start);
+      record(rows, 0, end - start);
       completed.increment();
       return new InferenceResult(version, out);
     } finally {
@@ -217,36 +247,10 @@ final class Scheduler {
   CompletableFuture<InferenceResult> submit(Map<String, Tensor> inputs, int priority, long deadline) {
     Pending p;
     try {
-      // Checked here, on the caller's thread: one bad request must never fail a whole batch.
-      signature.validate(inputs);
-      int rows = batching ? Batches.rows(inputs) : 1;
-      if (rows > policy.maxBatchSize()) {
-        throw new InvalidInputException("request has " + rows + " rows but " + version + " takes at most "
-            + policy.maxBatchSize() + " per batch (maxBatchSize); split it or submit it as a bulk job");
-      }
-      Batches.ShapeKey key = batching ? Batches.shapeKey(inputs, inputSpecs, policy) : null;
-      p = new Pending(inputs, rows, priority, ticker.read(), deadline, key);
+      p = admit(inputs, priority, deadline);
+      enqueue(p, false);
     } catch (MaasException e) {
       return CompletableFuture.failedFuture(e);
-    }
-    lock.lock();
-    try {
-      if (!accepting) {
-        return CompletableFuture.failedFuture(new ServiceClosedException(version + " is closed"));
-      }
-      // The bounded queue decides admission, atomically with the enqueue.
-      if (queued >= policy.queueCapacity()) {
-        rejected.increment();
-        return CompletableFuture.failedFuture(new OverloadedException(
-            "queue of " + version + " is full (" + policy.queueCapacity() + " requests); retry later"));
-      }
-      queue.computeIfAbsent(priority, k -> new ArrayDeque<>()).addLast(p);
-      queued++;
-      queuedView = queued;
-      inFlight.incrementAndGet();
-      changed.signalAll();
-    } finally {
-      lock.unlock();
     }
     // Removal on cancel: the caller's cancel(true) completes the future; take the request out.
     p.future.whenComplete((r, e) -> {
@@ -257,10 +261,87 @@ final class Scheduler {
       }
     });
     if (deadline != Long.MAX_VALUE) {
-      long delay = deadline - ticker.read();
-      p.timer = timers.schedule(() -> expire(p), Math.max(0, delay), TimeUnit.NANOSECONDS);
+      armTimer(p);
     }
     return p.future;
+  }
+
+  /**
+   * Checks a request on the caller's thread — one bad request must never fail a whole batch — and
+   * makes its pending record.
+   */
+  private Pending admit(Map<String, Tensor> inputs, int priority, long deadline) {
+    int rows = checkBatchable(inputs);
+    Batches.ShapeKey key = batching ? Batches.shapeKey(inputs, inputSpecs, policy) : null;
+    return new Pending(inputs, rows, priority, ticker.read(), deadline, key);
+  }
+
+  /** Validates the inputs against the signature and the batch limit; returns the request's rows. */
+  private int checkBatchable(Map<String, Tensor> inputs) {
+    signature.validate(inputs);
+    int rows = batching ? Batches.rows(inputs) : 1;
+    if (rows > policy.maxBatchSize()) {
+      throw new InvalidInputException("request has " + rows + " rows but " + version + " takes at most "
+          + policy.maxBatchSize() + " per batch (maxBatchSize); split it or submit it as a bulk job");
+    }
+    return rows;
+  }
+
+  /**
+   * Queues a request; the bounded queue decides admission, atomically with the enqueue. With {@code
+   * mayLead}, a caller that finds an instance free and no batch forming takes the instance and the
+   * right to form (true returned); otherwise a batcher is woken if one could act now.
+   *
+   * @throws ServiceClosedException if the scheduler no longer takes requests
+   * @throws OverloadedException if the queue is full
+   */
+  private boolean enqueue(Pending p, boolean mayLead) {
+    lock.lock();
+    try {
+      if (!accepting) {
+        throw new ServiceClosedException(version + " is closed");
+      }
+      if (queued >= policy.queueCapacity()) {
+        rejected.increment();
+        throw new OverloadedException(
+            "queue of " + version + " is full (" + policy.queueCapacity() + " requests); retry later");
+      }
+      queue.computeIfAbsent(p.priority, k -> new ArrayDeque<>()).addLast(p);
+      queued++;
+      queuedView = queued;
+      inFlight.incrementAndGet();
+      if (mayLead && !forming && tryTakeSlot()) {
+        forming = true;
+        return true;
+      }
+      // Wake a batcher only if one could act: a former waiting for stragglers, or a free instance.
+      // When every instance is busy, the thread that frees one sees this request (releaseSlot).
+      if (forming || running.get() < policy.instances()) {
+        changed.signalAll();
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes an instance and the right to form the next batch, if both are free. */
+  private boolean tryLead() {
+    lock.lock();
+    try {
+      if (forming || queued == 0 || !tryTakeSlot()) {
+        return false;
+      }
+      forming = true;
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void armTimer(Pending p) {
+    long delay = p.deadline - ticker.read();
+    p.timer = timers.schedule(() -> expire(p), Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
   private void expire(Pending p) {
@@ -318,6 +399,7 @@ final class Scheduler {
     }
   }
 
+  /** Hands a run slot back; wakes a batcher when requests wait for one (see enqueue). */
   private void releaseSlot() {
     running.decrementAndGet();
     if (queuedView > 0) {
@@ -339,13 +421,7 @@ final class Scheduler {
         if (batch == null) {
           return;
         }
-        try {
-          if (!batch.isEmpty()) {
-            runBatch(batch);
-          }
-        } finally {
-          releaseSlot();
-        }
+        execute(batch);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -353,13 +429,14 @@ final class Scheduler {
   }
 
   /**
-   * Forms the next batch (one batcher at a time) and takes a run slot for it; null when the
-   * scheduler is closed and empty.
+   * Waits until there is work, no other thread is forming and an instance is free; then takes the
+   * instance, forms the next batch and returns it (the caller runs it and gives the slot back). Null
+   * when the scheduler is closed and empty.
    */
   private List<Pending> nextBatch() throws InterruptedException {
     lock.lock();
     try {
-      // The slot is taken last, and only when there is work and no other batcher is forming.
+      // The slot is taken last, and only when there is work and no other thread is forming.
       while (forming || queued == 0 || !tryTakeSlot()) {
         if (!accepting && queued == 0) {
           return null;
@@ -367,35 +444,75 @@ final class Scheduler {
         changed.await();
       }
       forming = true;
-      try {
-        List<Pending> batch = new ArrayList<>();
-        Pending first = pollFirst();
-        batch.add(first);
-        int rows = first.rows;
-        long formBy = first.deadline;
-        if (batching) {
-          Duration delay = policy.maxQueueDelay().compareTo(LONGEST_WAIT) < 0 ? policy.maxQueueDelay() : LONGEST_WAIT;
-          formBy = Math.min(formBy, first.arrival + delay.toNanos());
-          for (;;) {
-            rows = takeCompatible(batch, rows, first.key);
-            formBy = Math.min(formBy, earliestDeadline(batch));
-            if (rows >= policy.maxBatchSize() || blocked || policy.preferredBatchSizes().contains(rows) || !accepting) {
-              break;
-            }
-            long wait = formBy - ticker.read();
-            if (wait <= 0) {
-              break;
-            }
-            changed.awaitNanos(wait);
-          }
-        }
-        return claim(batch);
-      } finally {
-        forming = false;
-        changed.signalAll();
-      }
+      return formAndClaim(null);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Forms the next batch on a caller's thread that took the right to (see {@link #enqueue}). An
+   * interrupt ends the wait for stragglers and is reported in {@code interrupted[0]}.
+   */
+  private List<Pending> formLed(boolean[] interrupted) {
+    lock.lock();
+    try {
+      return formAndClaim(interrupted);
+    } catch (InterruptedException e) {
+      throw new AssertionError("a caller's formation reports interrupts, never throws them", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Forms a batch from the queue: the first request by priority then arrival, then the compatible
+   * ones behind it, waiting for stragglers until the oldest has waited {@code maxQueueDelay} (never
+   * past a deadline in the batch) unless the batch is full or of a preferred size. Holds the lock,
+   * the forming right and a run slot; gives the forming right back.
+   *
+   * @param interrupted null on a batcher (an interrupt ends it); on a caller's thread, where an
+   *     interrupt ends the wait for stragglers and is reported in element 0 for the caller to keep
+   */
+  private List<Pending> formAndClaim(boolean[] interrupted) throws InterruptedException {
+    try {
+      List<Pending> batch = new ArrayList<>();
+      if (queued == 0) {
+        return batch; // shut down meanwhile: nothing to form; the empty batch gives the slot back
+      }
+      Pending first = pollFirst();
+      batch.add(first);
+      int rows = first.rows;
+      long formBy = first.deadline;
+      if (batching) {
+        formBy = Math.min(formBy, first.arrival + maxQueueDelayNanos);
+        for (;;) {
+          rows = takeCompatible(batch, rows, first.key);
+          formBy = Math.min(formBy, earliestDeadline(batch));
+          if (rows >= policy.maxBatchSize() || blocked || policy.preferredBatchSizes().contains(rows) || !accepting) {
+            break;
+          }
+          long wait = formBy - ticker.read();
+          if (wait <= 0 || interrupted != null && interrupted[0]) {
+            break;
+          }
+          try {
+            changed.awaitNanos(wait);
+          } catch (InterruptedException e) {
+            if (interrupted == null) {
+              throw e;
+            }
+            interrupted[0] = true;
+          }
+        }
+      }
+      return claim(batch);
+    } finally {
+      forming = false;
+      // Another thread may form next: wake one if there is work and an instance for it.
+      if (queued > 0 && running.get() < policy.instances()) {
+        changed.signalAll();
+      }
     }
   }
 
@@ -467,44 +584,68 @@ final class Scheduler {
     return live;
   }
 
-  private void runBatch(List<Pending> batch) {
-    long start = ticker.read();
-    int n = batch.size();
-    int[] rows = new int[n];
-    int total = 0;
-    List<Map<String, Tensor>> inputs = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Pending p = batch.get(i);
-      rows[i] = p.rows;
-      total += p.rows;
-      inputs.add(p.inputs);
-      waitRecorder.recordValue(Math.max(0, start - p.arrival));
-    }
-    List<Map<String, Tensor>> outputs;
+  /**
+   * Runs a claimed batch on the current thread, completes its requests and gives its run slot back.
+   * The slot goes back <i>before</i> the completions when the queue already holds a full batch: the
+   * next batch then starts while the callers of this one are woken. Otherwise it goes back after
+   * them, so that the callers of this batch, woken one by one, can join the next one: with delay 0
+   * an instance freed at once would run a few early risers alone, and small batches cost more per
+   * row.
+   */
+  private void execute(List<Pending> batch) {
+    boolean slotHeld = true;
     try {
-      if (n == 1) {
-        outputs = List.of(model.run(inputs.get(0)));
-      } else {
-        Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
-        outputs = Batches.split(out, inputs, rows, policy);
+      int n = batch.size();
+      if (n == 0) {
+        return;
       }
-    } catch (RuntimeException e) {
-      failAll(batch, e);
-      return;
-    }
-    long end = ticker.read();
-    record(total, -1, end - start);
-    for (int i = 0; i < n; i++) {
-      Pending p = batch.get(i);
-      if (p.state.compareAndSet(RUNNING, DONE)) {
-        completed.increment();
-        p.future.complete(new InferenceResult(version, outputs.get(i)));
-        finish(p);
+      long start = ticker.read();
+      int[] rows = new int[n];
+      int total = 0;
+      List<Map<String, Tensor>> inputs = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        Pending p = batch.get(i);
+        rows[i] = p.rows;
+        total += p.rows;
+        inputs.add(p.inputs);
+        waitRecorder.recordValue(Math.max(0, start - p.arrival));
+      }
+      List<Map<String, Tensor>> outputs;
+      try {
+        if (n == 1) {
+          outputs = List.of(model.run(inputs.get(0)));
+        } else {
+          Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
+          outputs = Batches.split(out, inputs, rows, policy);
+        }
+      } catch (RuntimeException | Error e) {
+        failAll(batch, e);
+        if (e instanceof Error) {
+          throw (Error) e; // every request of the batch is completed first
+        }
+        return;
+      }
+      record(total, -1, ticker.read() - start);
+      if (queuedView >= policy.maxBatchSize()) {
+        slotHeld = false;
+        releaseSlot();
+      }
+      for (int i = 0; i < n; i++) {
+        Pending p = batch.get(i);
+        if (p.state.compareAndSet(RUNNING, DONE)) {
+          completed.increment();
+          p.future.complete(new InferenceResult(version, outputs.get(i)));
+          finish(p);
+        }
+      }
+    } finally {
+      if (slotHeld) {
+        releaseSlot();
       }
     }
   }
 
-  private void failAll(List<Pending> batch, RuntimeException cause) {
+  private void failAll(List<Pending> batch, Throwable cause) {
     for (Pending p : batch) {
       if (p.state.compareAndSet(RUNNING, DONE)) {
         MaasException e;

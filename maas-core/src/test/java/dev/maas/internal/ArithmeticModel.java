@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ArithmeticModel implements LoadedModel {
   static final float POISON = -999f;
 
-  /** One run: the batch input and when it started. */
-  record Run(Tensor x, long startNanos) {}
+  /** One run: the batch input, when it started, and the thread that ran it. */
+  record Run(Tensor x, long startNanos, String thread) {}
 
   final List<Run> runs = new CopyOnWriteArrayList<>();
   final Semaphore gate = new Semaphore(Integer.MAX_VALUE);
@@ -56,7 +56,7 @@ final class ArithmeticModel implements LoadedModel {
     }
     signature().validate(inputs);
     Tensor x = inputs.get("x");
-    runs.add(new Run(x, ticker.read()));
+    runs.add(new Run(x, ticker.read(), Thread.currentThread().getName()));
     try {
       gate.acquire();
       gate.release();

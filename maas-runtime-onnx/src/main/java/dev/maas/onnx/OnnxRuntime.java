@@ -118,18 +118,35 @@ public final class OnnxRuntime implements Runtime {
     return open(source, opts, ExecutionProvider.cpu(), footprint);
   }
 
-  private OnnxLoadedModel open(ModelSource source, OnnxOptions opts, ExecutionProvider provider, long footprint) {
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+  /** ONNX Runtime's names of the spinning settings. */
+  static final String INTRA_OP_SPINNING = "session.intra_op.allow_spinning";
+  static final String INTER_OP_SPINNING = "session.inter_op.allow_spinning";
+
+  /** The session options {@code opts} stand for, on {@code provider}; the caller closes them. */
+  static OrtSession.SessionOptions sessionOptions(OnnxOptions opts, ExecutionProvider provider) throws OrtException {
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    try {
       if (opts.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(opts.intraOpThreads());
       }
       if (opts.interOpThreads() > 0) {
         so.setInterOpNumThreads(opts.interOpThreads());
       }
+      so.addConfigEntry(INTRA_OP_SPINNING, opts.intraOpSpinning() ? "1" : "0");
+      so.addConfigEntry(INTER_OP_SPINNING, opts.interOpSpinning() ? "1" : "0");
       so.setOptimizationLevel(level(opts.optimizationLevel()));
       if (provider.kind() == ExecutionProvider.Kind.CUDA) {
         so.addCUDA(provider.deviceId());
       }
+      return so;
+    } catch (Throwable t) {
+      so.close();
+      throw t;
+    }
+  }
+
+  private OnnxLoadedModel open(ModelSource source, OnnxOptions opts, ExecutionProvider provider, long footprint) {
+    try (OrtSession.SessionOptions so = sessionOptions(opts, provider)) {
       OrtSession session = source.path() != null
           ? env.createSession(source.path().toString(), so)
           : env.createSession(source.bytes(), so);

@@ -101,13 +101,13 @@ public final class OnnxLoadedModel implements LoadedModel {
           feed.put(e.getKey(), Conversions.toOnnx(env, e.getValue()));
         }
         try (OrtSession.Result result = session.run(feed)) {
-          Map<String, Tensor> out = new LinkedHashMap<>(signature.outputs().size() * 2);
-          for (TensorSpec spec : signature.outputs()) {
-            Optional<OnnxValue> v = result.get(spec.name());
-            if (v.isEmpty() || !(v.get() instanceof OnnxTensor)) {
-              throw new InferenceException(description + " returned no tensor for output '" + spec.name() + "'");
-            }
-            out.put(spec.name(), Conversions.fromOnnx((OnnxTensor) v.get()));
+          List<TensorSpec> specs = signature.outputs();
+          if (specs.size() == 1) { // the common case, without a hash map
+            return Map.of(specs.get(0).name(), output(result, specs.get(0)));
+          }
+          Map<String, Tensor> out = new LinkedHashMap<>(specs.size() * 2);
+          for (TensorSpec spec : specs) {
+            out.put(spec.name(), output(result, spec));
           }
           return out;
         }
@@ -121,6 +121,14 @@ public final class OnnxLoadedModel implements LoadedModel {
     } finally {
       guard.exit();
     }
+  }
+
+  private Tensor output(OrtSession.Result result, TensorSpec spec) throws OrtException {
+    Optional<OnnxValue> v = result.get(spec.name());
+    if (v.isEmpty() || !(v.get() instanceof OnnxTensor)) {
+      throw new InferenceException(description + " returned no tensor for output '" + spec.name() + "'");
+    }
+    return Conversions.fromOnnx((OnnxTensor) v.get());
   }
 
   @Override

@@ -1,0 +1,444 @@
+package dev.maas.internal;
+
+import static dev.maas.internal.SchedulerTest.first;
+import static dev.maas.internal.SchedulerTest.rows;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.maas.DeadlineExceededException;
+import dev.maas.InferenceException;
+import dev.maas.InferenceResult;
+import dev.maas.InvalidInputException;
+import dev.maas.MaasException;
+import dev.maas.ServiceClosedException;
+import dev.maas.Tensor;
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.SchedulerStats;
+import dev.maas.batch.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A blocking caller that finds an instance free runs the next batch itself (caller-runs): on its own
+ * thread, under the rules a batcher follows, racing with queued work, deadlines, cancellation and
+ * shutdown. Several tests give the scheduler batcher threads that never run ("no batchers"), so that
+ * only callers can run what is queued and each rule can be provoked exactly.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SchedulerCallerRunsTest {
+  final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "test-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  final List<Scheduler> made = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() {
+    made.forEach(s -> s.shutdown(() -> { }));
+    timers.shutdownNow();
+  }
+
+  /** Batcher threads that exit at once: queued work runs only when a caller runs it. */
+  static final ThreadFactory NO_BATCHERS = r -> new Thread(() -> { }, "idle-batcher");
+
+  Scheduler scheduler(ArithmeticModel model, BatchingPolicy policy, ThreadFactory threads) {
+    Scheduler s = new Scheduler(SchedulerTest.V, model, policy, Ticker.systemTicker(), timers, threads);
+    made.add(s);
+    return s;
+  }
+
+  static BatchingPolicy batching(int max, Duration delay) {
+    return BatchingPolicy.defaults().withMaxBatchSize(max).withMaxQueueDelay(delay).withInstances(1);
+  }
+
+  /** Runs {@code s.call} on a new thread named {@code name}; the future holds its result or failure. */
+  static CompletableFuture<InferenceResult> callOn(String name, Scheduler s, Map<String, Tensor> in, int priority,
+      long deadline) {
+    CompletableFuture<InferenceResult> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(s.call(in, priority, deadline));
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    }, name);
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  @Test
+  void aCallerFindingTheInstanceFreeRunsOnItsOwnThreadWithBatchingOn() {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
+    InferenceResult r = s.call(rows(5), 0, Long.MAX_VALUE);
+    assertEquals(6f, first(r));
+    assertEquals(Thread.currentThread().getName(), model.runs.get(0).thread(), "no hand-off to a batcher");
+    SchedulerStats st = s.stats();
+    assertEquals(1, st.completed());
+    assertEquals(1, st.batches());
+    assertEquals(1, st.batchSizes()[1]);
+    assertEquals(0, s.inFlight());
+  }
+
+  @Test
+  void theCallersOwnBatchKeepsTheRulesOfAQueuedRequest() {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(2, Duration.ZERO), Executors.defaultThreadFactory());
+    assertThrows(InvalidInputException.class, () -> s.call(rows(1, 2, 3), 0, Long.MAX_VALUE), "over maxBatchSize");
+    assertThrows(InvalidInputException.class,
+        () -> s.call(Map.of("x", Tensor.of(new float[] {1f}).reshape()), 0, Long.MAX_VALUE), "a scalar has no rows");
+    assertThrows(DeadlineExceededException.class, () -> s.call(rows(1), 0, System.nanoTime() - 1));
+    assertTrue(model.runs.isEmpty());
+    assertEquals(1, s.stats().expired());
+    assertEquals(0, s.inFlight());
+  }
+
+  @Test
+  void aCallerRunsWhatIsQueuedInPriorityThenFifoOrderWithItsOwnRequest() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);
+    CompletableFuture<InferenceResult> low = s.submit(rows(1), -1, Long.MAX_VALUE);
+    CompletableFuture<InferenceResult> high = s.submit(rows(2), 5, Long.MAX_VALUE);
+    CompletableFuture<InferenceResult> mid = s.submit(rows(3), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    assertFalse(low.isDone() || high.isDone() || mid.isDone(), "nothing runs without a batcher or a caller");
+    InferenceResult mine = s.call(rows(4), 0, Long.MAX_VALUE);
+    assertEquals(5f, first(mine));
+    assertEquals(2f, first(low.get(1, TimeUnit.SECONDS)));
+    assertEquals(3f, first(high.get(1, TimeUnit.SECONDS)));
+    assertEquals(4f, first(mid.get(1, TimeUnit.SECONDS)));
+    assertEquals(1, model.runs.size(), "one batch of all four");
+    assertArrayEquals(new float[] {2, 20, 3, 30, 4, 40, 1, 10}, model.runs.get(0).x().toFloatArray(),
+        "priority first, FIFO within a priority; the caller's own request after the earlier one of its priority");
+    assertEquals(Thread.currentThread().getName(), model.runs.get(0).thread());
+    assertEquals(4, s.stats().completed());
+    assertEquals(0, s.inFlight());
+  }
+
+  @Test
+  void aCallerBehindAFullBatchRunsBatchesUntilItsOwnHasRun() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(2, Duration.ZERO), NO_BATCHERS);
+    List<CompletableFuture<InferenceResult>> ahead = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      ahead.add(s.submit(rows(i), 0, Long.MAX_VALUE));
+    }
+    assertEquals(7f, first(s.call(rows(6), 0, Long.MAX_VALUE)));
+    for (int i = 0; i < 5; i++) {
+      assertEquals(i + 2f, first(ahead.get(i).get(1, TimeUnit.SECONDS)));
+    }
+    assertEquals(3, model.runs.size(), "batches of 2, 2 and 2, in arrival order");
+    assertArrayEquals(new float[] {1, 10, 2, 20}, model.runs.get(0).x().toFloatArray());
+    assertArrayEquals(new float[] {5, 50, 6, 60}, model.runs.get(2).x().toFloatArray());
+    for (ArithmeticModel.Run r : model.runs) {
+      assertEquals(Thread.currentThread().getName(), r.thread());
+    }
+  }
+
+  @Test
+  void aLeadingCallerWaitsMaxQueueDelayForStragglersLikeABatcher() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(4, Duration.ofMillis(300)), NO_BATCHERS);
+    long t0 = System.nanoTime();
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    CompletableFuture<InferenceResult> straggler = s.submit(rows(2), 0, Long.MAX_VALUE);
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)));
+    assertEquals(3f, first(straggler.get(5, TimeUnit.SECONDS)));
+    assertEquals(1, model.runs.size(), "the straggler joined the caller's batch");
+    assertEquals(2, model.runs.get(0).x().dim(0));
+    assertEquals("leader", model.runs.get(0).thread());
+    assertTrue(model.runs.get(0).startNanos() - t0 >= 290_000_000L, "waited the delay");
+  }
+
+  @Test
+  void aFullBatchGoesAtOnceAndTheCallerDoesNotWaitTheDelay() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(2, Duration.ofSeconds(30)), NO_BATCHERS);
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    CompletableFuture<InferenceResult> second = s.submit(rows(2), 0, Long.MAX_VALUE);
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)));
+    assertEquals(3f, first(second.get(5, TimeUnit.SECONDS)));
+  }
+
+  @Test
+  void aLeadingCallerDoesNotWaitPastADeadlineInItsBatchAndNeverRunsAnExpiredRequest() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), NO_BATCHERS);
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    CompletableFuture<InferenceResult> doomed = s.submit(rows(42), 0, System.nanoTime() + 100_000_000L);
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)), "formation ended at the straggler's deadline");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> doomed.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(DeadlineExceededException.class, e.getCause());
+    for (ArithmeticModel.Run r : model.runs) {
+      for (float v : r.x().toFloatArray()) {
+        assertTrue(v != 42f, "the expired request ran");
+      }
+    }
+    assertEquals(1, s.stats().expired());
+  }
+
+  @Test
+  void aCallersOwnDeadlineExpiresItWhileQueuedBehindABusyInstance() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
+    model.hold();
+    CompletableFuture<InferenceResult> busy = s.submit(rows(1), 0, Long.MAX_VALUE);
+    while (model.runs.isEmpty()) {
+      Thread.sleep(1);
+    }
+    CompletableFuture<InferenceResult> late = callOn("late", s, rows(42), 0, System.nanoTime() + 50_000_000L);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(DeadlineExceededException.class, e.getCause());
+    model.open();
+    busy.get(5, TimeUnit.SECONDS);
+    assertEquals(1, model.runs.size(), "the expired call never ran");
+  }
+
+  @Test
+  void aRequestCancelledWhileACallerFormsIsNotRun() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofMillis(300)), NO_BATCHERS);
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    CompletableFuture<InferenceResult> gone = s.submit(rows(42), 0, Long.MAX_VALUE);
+    Thread.sleep(20); // taken into the forming batch by now (or still queued: either way it must not run)
+    assertTrue(gone.cancel(true));
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)));
+    assertThrows(CancellationException.class, gone::join);
+    assertEquals(1, model.runs.size());
+    assertEquals(1, model.runs.get(0).x().dim(0), "the cancelled request was dropped from the batch");
+    waitIdle(s);
+    assertEquals(1, s.stats().cancelled());
+    assertEquals(1, s.stats().completed());
+  }
+
+  @Test
+  void shutdownWhileACallerRunsABatchLetsItFinishFailsTheQueuedAndDrainsAfterIt() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(1 + 1, Duration.ZERO), NO_BATCHERS);
+    model.hold();
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    while (model.runs.isEmpty()) {
+      Thread.sleep(1);
+    }
+    CompletableFuture<InferenceResult> queued = s.submit(rows(2), 0, Long.MAX_VALUE);
+    CountDownLatch drained = new CountDownLatch(1);
+    s.shutdown(drained::countDown);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(ServiceClosedException.class, e.getCause());
+    assertFalse(drained.await(50, TimeUnit.MILLISECONDS), "drained while the caller's batch still runs");
+    assertThrows(ServiceClosedException.class, () -> s.call(rows(3), 0, Long.MAX_VALUE));
+    model.open();
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)));
+    assertTrue(drained.await(5, TimeUnit.SECONDS));
+    assertEquals(0, s.inFlight());
+  }
+
+  @Test
+  void retireWhileACallerFormsRunsWhatItHolds() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), NO_BATCHERS);
+    CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    Thread.sleep(50);
+    CountDownLatch drained = new CountDownLatch(1);
+    s.retire(drained::countDown);
+    assertEquals(2f, first(caller.get(5, TimeUnit.SECONDS)), "retiring ends the straggler wait");
+    assertTrue(drained.await(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aFailingBatchRunByACallerFailsEveryRequestInItAndServingGoesOn() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);
+    CompletableFuture<InferenceResult> queued = s.submit(rows(ArithmeticModel.POISON), 0, Long.MAX_VALUE);
+    assertThrows(InferenceException.class, () -> s.call(rows(1), 0, Long.MAX_VALUE));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(InferenceException.class, e.getCause());
+    assertEquals(3f, first(s.call(rows(2), 0, Long.MAX_VALUE)));
+    assertEquals(2, s.stats().failed());
+    assertEquals(0, s.inFlight());
+  }
+
+  @Test
+  void anInterruptedLeadingCallerStopsWaitingForStragglersAndKeepsTheInterrupt() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), NO_BATCHERS);
+    AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+    AtomicReference<Float> got = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      got.set(first(s.call(rows(1), 0, Long.MAX_VALUE)));
+      stillInterrupted.set(Thread.currentThread().isInterrupted());
+    }, "leader");
+    t.start();
+    Thread.sleep(50);
+    t.interrupt();
+    t.join(5000);
+    assertFalse(t.isAlive());
+    assertEquals(2f, got.get());
+    assertTrue(stillInterrupted.get());
+  }
+
+  /**
+   * Many callers and asynchronous submitters at once, with random batch limits, delays, instances,
+   * priorities, deadlines, cancellations and failing requests, and sometimes a shutdown midway: every
+   * request ends exactly once, answered ones with exactly their own rows, and the books agree.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+  void callersAndSubmittersRacingCompleteEveryRequestExactlyOnceWithItsOwnRows(long seed) throws Exception {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    BatchingPolicy policy = BatchingPolicy.defaults().withMaxBatchSize(1 + rnd.nextInt(8))
+        .withMaxQueueDelay(Duration.ofMillis(rnd.nextInt(3))).withInstances(1 + rnd.nextInt(2))
+        .withQueueCapacity(10_000);
+    Scheduler s = scheduler(model, policy, Executors.defaultThreadFactory());
+    boolean shutdownMidway = seed % 4 == 0;
+    int threads = 12;
+    int perThread = 300;
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger failedOk = new AtomicInteger();
+    AtomicInteger closed = new AtomicInteger();
+    AtomicInteger completions = new AtomicInteger();
+    List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger ids = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> ts = new ArrayList<>();
+    List<CompletableFuture<InferenceResult>> async = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      long threadSeed = rnd.nextLong();
+      boolean submitter = t % 3 == 0;
+      Thread th = new Thread(() -> {
+        SplittableRandom r = new SplittableRandom(threadSeed);
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < perThread; i++) {
+          int rowsN = 1 + r.nextInt(Math.min(2, policy.maxBatchSize()));
+          float[] x = new float[rowsN * 2];
+          for (int k = 0; k < rowsN; k++) {
+            x[2 * k] = r.nextInt(40) == 0 && k == 0 ? ArithmeticModel.POISON : ids.incrementAndGet();
+            x[2 * k + 1] = x[2 * k] * 0.5f;
+          }
+          int priority = r.nextInt(3) - 1;
+          long deadline = r.nextInt(10) == 0 ? System.nanoTime() + r.nextInt(2_000_000) : Long.MAX_VALUE;
+          Map<String, Tensor> in = Map.of("x", Tensor.of(x, rowsN, 2));
+          if (submitter) {
+            CompletableFuture<InferenceResult> f = s.submit(in, priority, deadline);
+            f.whenComplete((res, e) -> completions.incrementAndGet());
+            if (r.nextInt(10) == 0) {
+              f.cancel(true);
+            }
+            f.whenComplete((res, e) -> check(x, res, e, deadline, shutdownMidway, errors, answered, failedOk, closed));
+            async.add(f);
+          } else {
+            InferenceResult res = null;
+            Throwable err = null;
+            try {
+              res = s.call(in, priority, deadline);
+            } catch (MaasException e) {
+              err = e;
+            }
+            completions.incrementAndGet();
+            check(x, res, err, deadline, shutdownMidway, errors, answered, failedOk, closed);
+          }
+        }
+      }, "racer-" + t);
+      th.start();
+      ts.add(th);
+    }
+    start.countDown();
+    if (shutdownMidway) {
+      Thread.sleep(20);
+      s.shutdown(() -> { });
+    }
+    for (Thread th : ts) {
+      th.join(30_000);
+      assertFalse(th.isAlive(), "a caller hangs");
+    }
+    for (CompletableFuture<InferenceResult> f : List.copyOf(async)) {
+      try {
+        f.get(20, TimeUnit.SECONDS);
+      } catch (ExecutionException | CancellationException e) {
+        // checked in its callback
+      }
+    }
+    long until = System.nanoTime() + 5_000_000_000L;
+    while ((completions.get() < threads * perThread || s.inFlight() != 0) && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertEquals(List.of(), errors);
+    assertEquals(threads * perThread, completions.get(), "every request completes exactly once");
+    assertEquals(0, s.inFlight());
+    SchedulerStats st = s.stats();
+    // A request cancelled while it runs is booked by how its run ended, so the books count it there.
+    assertTrue(answered.get() <= st.completed(), "answered " + answered + " vs " + st);
+    assertEquals(threads * perThread, st.completed() + st.rejected() + st.expired() + st.failed() + st.cancelled()
+        + closed.get(), "every request is booked exactly once: " + st + ", closed " + closed);
+  }
+
+  private static void check(float[] x, InferenceResult res, Throwable e, long deadline, boolean closing,
+      List<String> errors,
+      AtomicInteger answered, AtomicInteger failedOk, AtomicInteger closed) {
+    if (e == null) {
+      float[] got = res.output("y").toFloatArray();
+      float[] want = x.clone();
+      for (int k = 0; k < want.length; k++) {
+        want[k] += 1;
+      }
+      if (!java.util.Arrays.equals(want, got)) {
+        errors.add("got another request's rows: sent " + java.util.Arrays.toString(x) + " got "
+            + java.util.Arrays.toString(got));
+      }
+      answered.incrementAndGet();
+      return;
+    }
+    Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    boolean allowed = c instanceof CancellationException
+        || c instanceof DeadlineExceededException && deadline != Long.MAX_VALUE
+        || c instanceof InferenceException
+        || c instanceof ServiceClosedException && closing;
+    if (!allowed) {
+      errors.add("failed with " + c);
+    }
+    if (c instanceof ServiceClosedException) {
+      closed.incrementAndGet(); // refused or dropped by the shutdown: not in the scheduler's books
+    }
+    failedOk.incrementAndGet();
+  }
+
+  private static void waitIdle(Scheduler s) throws InterruptedException {
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (s.inFlight() != 0 && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.maas.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtSession;
+import dev.maas.Tensor;
+import dev.maas.onnx.tools.SampleModels;
+import dev.maas.spi.LoadedModel;
+import dev.maas.spi.ModelSource;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link OnnxOptions}: defaults, derivation, and what reaches ONNX Runtime's session options. */
+class OnnxOptionsTest {
+
+  @Test
+  void poolsDoNotSpinByDefault() {
+    OnnxOptions d = OnnxOptions.defaults();
+    assertFalse(d.intraOpSpinning());
+    assertFalse(d.interOpSpinning());
+    assertFalse(new OnnxOptions(2, 1, OnnxOptions.OptimizationLevel.ALL, List.of(ExecutionProvider.cpu()))
+        .intraOpSpinning(), "the four-setting constructor keeps the default");
+  }
+
+  @Test
+  void spinningSurvivesEveryOtherDerivation() {
+    OnnxOptions o = OnnxOptions.defaults().withSpinning(true, false)
+        .withThreads(2, 1)
+        .withOptimizationLevel(OnnxOptions.OptimizationLevel.BASIC)
+        .withExecutionProviders(List.of(ExecutionProvider.cpu()));
+    assertTrue(o.intraOpSpinning());
+    assertFalse(o.interOpSpinning());
+    assertEquals(2, o.intraOpThreads());
+    assertEquals(OnnxOptions.OptimizationLevel.BASIC, o.optimizationLevel());
+    OnnxOptions back = o.withSpinning(false, true);
+    assertFalse(back.intraOpSpinning());
+    assertTrue(back.interOpSpinning());
+    assertEquals(o.withSpinning(false, true), back);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"false, false, 0, 0", "true, false, 1, 0", "false, true, 0, 1", "true, true, 1, 1"})
+  void theSpinningSettingsReachTheSessionOptions(boolean intra, boolean inter, String intraEntry, String interEntry)
+      throws Exception {
+    OnnxOptions o = OnnxOptions.defaults().withThreads(2, 1).withSpinning(intra, inter);
+    try (OrtSession.SessionOptions so = OnnxRuntime.sessionOptions(o, ExecutionProvider.cpu())) {
+      Map<String, String> entries = so.getConfigEntries();
+      assertEquals(intraEntry, entries.get("session.intra_op.allow_spinning"));
+      assertEquals(interEntry, entries.get("session.inter_op.allow_spinning"));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"false", "true"})
+  void aSessionWithTwoIntraOpThreadsRunsEitherWay(boolean spinning) {
+    byte[] model = SampleModels.mlp(16, 32, 8, 3);
+    float[] x = new float[4 * 16];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (i % 7) * 0.25f;
+    }
+    Tensor in = Tensor.of(x, 4, 16);
+    try (OnnxRuntime rt = OnnxRuntime.create(OnnxOptions.defaults().withThreads(2, 1).withSpinning(spinning, false));
+        LoadedModel m = rt.load(ModelSource.of(model, "mlp.onnx"))) {
+      for (int i = 0; i < 3; i++) {
+        Tensor y = m.run(Map.of("x", in)).values().iterator().next();
+        assertArrayEquals(SampleModels.mlpReference(16, 32, 8, 3, in).toFloatArray(), y.toFloatArray(), 1e-4f);
+      }
+    }
+  }
+}
