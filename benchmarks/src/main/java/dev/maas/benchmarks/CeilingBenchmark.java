@@ -103,8 +103,8 @@ public class CeilingBenchmark {
     @Param({"1", "8", "32", "64"})
     public int batch;
 
-    /** ONNX Runtime's intra-op threads, as {@link ConcurrencyBenchmark#maasBatched} gets them. */
-    @Param({"1"})
+    /** ONNX Runtime's intra-op threads, as {@link ConcurrencyBenchmark#maasBatched} gets them (2). */
+    @Param({"2"})
     public int intraOpThreads;
 
     MaasSubject subject;

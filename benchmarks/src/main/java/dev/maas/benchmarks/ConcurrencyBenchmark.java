@@ -38,15 +38,14 @@ import org.openjdk.jmh.runner.IterationType;
  * <p>ONNX Runtime's intra-op threads are chosen per system for 2 cores (measured with 64 callers on
  * the MLP; see {@code benchmarks/README.md}). <b>Raw one-at-a-time: 1</b>: its N caller threads
  * already occupy both cores; 2 gave the same throughput for a little more CPU per row. <b>DJL: 1</b>,
- * for the same reason (it runs one row per caller thread, as raw does). <b>maas:
- * 1</b>: it runs one batch at a time, so a second thread would halve the run, but ONNX Runtime's
- * pool thread then spin-waits between batches on the core that maas's callers and batcher need.
- * On an idle machine 2 threads gave about 20% more rows/s at twice the p99 and 20% more CPU per
- * row; with other work on the machine, twice the CPU per row and half the rows/s. The session
- * option that stops the spinning, {@code session.intra_op.allow_spinning}, is not exposed by
- * {@code OnnxOptions}. The ceiling ({@link CeilingBenchmark}) gets 2: one thread issuing
- * pre-formed batches is fastest with both cores. {@code -p intraOpThreads=2} runs every system here
- * with 2.
+ * for the same reason (it runs one row per caller thread, as raw does). <b>maas: 2</b>, whose
+ * pools do not spin ({@code OnnxOptions}' default): it runs one batch at a time, so the second
+ * thread halves each batch's run without spin-waiting between batches on the core its callers
+ * need. Measured idle, MLP: 64 callers 69k rows/s with 2 against 55k with 1; 1 caller 50 µs per
+ * call with 2 against 37 µs with 1 (waking the pool costs more than it saves on one row), so a
+ * latency-first deployment with few callers would pick 1 ({@code -p intraOpThreads=1}). The
+ * ceiling ({@link CeilingBenchmark}) gets 2: one thread issuing pre-formed batches is fastest with
+ * both cores. {@code -p intraOpThreads=N} runs every system here with N.
  *
  * <p>The maas state also writes the scheduler's statistics (mean batch size over the measured
  * iterations, run-time and queue-wait percentiles) to {@code target/maas-stats-MODEL-tN.json}
@@ -106,8 +105,8 @@ public class ConcurrencyBenchmark {
 
   /** maas with dynamic batching; records its scheduler's statistics. */
   public static class MaasBatched extends Base {
-    /** ONNX Runtime's intra-op threads for maas (see the class comment). */
-    @Param({"1"})
+    /** ONNX Runtime's intra-op threads for maas, 2 (not spinning; see the class comment). */
+    @Param({"2"})
     public int intraOpThreads;
 
     /** The policy's {@code maxBatchSize}; {@link Policies#batched()}'s by default. */
