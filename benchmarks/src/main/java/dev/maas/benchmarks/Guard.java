@@ -143,8 +143,8 @@ public final class Guard {
       if (!ceilingOk) {
         sb.append(" maas with 64 callers reaches ").append(percent(vsCeiling)).append(" of the pre-formed-batch ceiling,")
             .append(" under the floor of ").append(percent(t.minVsCeiling())).append(". maas has not yet reached")
-            .append(" this floor (the issue's target) on 2 cores: it runs one batch at a time on one intra-op")
-            .append(" thread and blocks one caller thread per row (see \"Latest results\" in benchmarks/README.md),")
+            .append(" this floor (the issue's target) on 2 cores: it runs one batch at a time and blocks one caller")
+            .append(" thread per row, while the ceiling keeps both cores on the model (see \"Latest results\" in benchmarks/README.md),")
             .append(" so this failure is expected until that gap closes and is not by itself a regression. To")
             .append(" guard against regressions from today's level instead, lower MAAS_GUARD_MIN_VS_CEILING.");
       }
