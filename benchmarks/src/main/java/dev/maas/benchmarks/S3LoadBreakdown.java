@@ -14,13 +14,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -122,7 +120,7 @@ public final class S3LoadBreakdown {
         for (int round = -1; round < rounds; round++) {
           for (int k = 0; k < names.size(); k++) {
             String name = names.get(Math.floorMod(k + round, names.size()));
-            deleteTree(cacheDir);
+            S3LoadBenchmark.deleteTree(cacheDir);
             Files.deleteIfExists(target);
             double[] t;
             if (stages.get(name) == null) {
@@ -151,7 +149,7 @@ public final class S3LoadBreakdown {
         }
       }
     } finally {
-      deleteTree(work);
+      S3LoadBenchmark.deleteTree(work);
     }
   }
 
@@ -201,17 +199,6 @@ public final class S3LoadBreakdown {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }
