@@ -45,6 +45,31 @@ public final class Names {
   }
 
   /**
+   * Whether {@code name} is a valid model name: what {@link #checkModelName} accepts. For stores that
+   * list what they find and skip what they could not have written.
+   *
+   * @param name any string, or null
+   * @return whether it is a valid model name
+   */
+  public static boolean isModelName(String name) {
+    return isName(name);
+  }
+
+  /**
+   * Whether {@code alias} is a valid alias name: what {@link #checkAliasName} accepts.
+   *
+   * @param alias any string, or null
+   * @return whether it is a valid alias name
+   */
+  public static boolean isAliasName(String alias) {
+    return isName(alias) && !allDigits(alias);
+  }
+
+  private static boolean allDigits(String s) {
+    return s.chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  /**
    * Returns {@code name} if it is a valid model name.
    *
    * @throws InvalidInputException naming the rule otherwise
@@ -61,7 +86,7 @@ public final class Names {
    */
   public static String checkAliasName(String alias) {
     check("alias", alias);
-    if (alias.chars().allMatch(Character::isDigit)) {
+    if (allDigits(alias)) {
       throw new InvalidInputException("alias '" + alias + "' must not be all digits");
     }
     return alias;

@@ -33,7 +33,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,7 +209,7 @@ public final class FileSystemModelStore implements ModelStore {
   public List<String> models() {
     List<String> names = new ArrayList<>();
     for (String name : list(models)) {
-      if (isValid(Names::checkModelName, name) && hasVersion(models.resolve(name).resolve("versions"))) {
+      if (Names.isModelName(name) && hasVersion(models.resolve(name).resolve("versions"))) {
         names.add(name);
       }
     }
@@ -303,7 +302,7 @@ public final class FileSystemModelStore implements ModelStore {
     for (String name : list(modelDir(model).resolve("aliases"))) {
       if (name.endsWith(JSON)) {
         String alias = name.substring(0, name.length() - JSON.length());
-        if (isValid(Names::checkAliasName, alias)) {
+        if (Names.isAliasName(alias)) {
           aliases.add(alias);
         }
       }
@@ -408,19 +407,6 @@ public final class FileSystemModelStore implements ModelStore {
   private Path aliasPath(String model, String alias) {
     Path aliases = modelDir(model).resolve("aliases");
     return aliases.resolve(Names.checkAliasName(alias) + JSON);
-  }
-
-  /**
-   * Whether a name found on disk is one this store could have written; rules out temp and lock
-   * files, whose names start with '.', and anything else that does not belong.
-   */
-  private static boolean isValid(Consumer<String> rule, String name) {
-    try {
-      rule.accept(name);
-      return true;
-    } catch (InvalidInputException e) {
-      return false;
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -554,7 +540,6 @@ public final class FileSystemModelStore implements ModelStore {
   private static <T> T withLock(Path lockFile, FileLocks.IoAction<T> action) throws IOException {
     return FileLocks.withLock(JVM_LOCKS[Math.floorMod(lockFile.hashCode(), JVM_LOCKS.length)], lockFile, java.time.Duration.ofSeconds(30), action);
   }
-
 
   private static ReentrantLock[] newLocks(int count) {
     ReentrantLock[] locks = new ReentrantLock[count];

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.TensorInfo;
 import dev.maas.DType;
 import dev.maas.Tensor;
+import dev.maas.onnx.tools.OnnxTypes;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,12 +22,12 @@ import java.util.List;
 public final class RawOnnx {
   private RawOnnx() {}
 
-/**
- * An ONNX Runtime tensor holding a copy of {@code t}; the caller closes it.
- *
- * @throws IllegalArgumentException for uint16/uint32/uint64, which ORT's Java API cannot create
- */
-public static OnnxTensor tensor(OrtEnvironment env, Tensor t) throws OrtException {
+  /**
+   * An ONNX Runtime tensor holding a copy of {@code t}; the caller closes it.
+   *
+   * @throws IllegalArgumentException for uint16/uint32/uint64, which ORT's Java API cannot create
+   */
+  public static OnnxTensor tensor(OrtEnvironment env, Tensor t) throws OrtException {
     if (t.dtype() == DType.STRING) {
       return OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
     }
@@ -50,28 +51,11 @@ public static OnnxTensor tensor(OrtEnvironment env, Tensor t) throws OrtExceptio
     return OnnxTensor.createTensor(env, direct, t.shape(), type);
   }
 
-/** A maas tensor holding a copy of an ONNX Runtime tensor's elements. */
-public static Tensor fromOnnx(OnnxTensor t) throws OrtException {
+  /** A maas tensor holding a copy of an ONNX Runtime tensor's elements. */
+  public static Tensor fromOnnx(OnnxTensor t) throws OrtException {
     TensorInfo info = t.getInfo();
     long[] shape = info.getShape();
-    DType dtype;
-    switch (info.onnxType) {
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: dtype = DType.FLOAT32; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: dtype = DType.FLOAT64; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: dtype = DType.FLOAT16; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: dtype = DType.BFLOAT16; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: dtype = DType.INT8; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: dtype = DType.UINT8; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: dtype = DType.INT16; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: dtype = DType.UINT16; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: dtype = DType.INT32; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: dtype = DType.UINT32; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: dtype = DType.INT64; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: dtype = DType.UINT64; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: dtype = DType.BOOL; break;
-      case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: dtype = DType.STRING; break;
-      default: throw new IllegalArgumentException("output type " + info.onnxType);
-    }
+    DType dtype = OnnxTypes.fromOnnxName(info.onnxType.name());
     if (dtype == DType.STRING) {
       List<String> flat = new ArrayList<>();
       collect(t.getValue(), flat);

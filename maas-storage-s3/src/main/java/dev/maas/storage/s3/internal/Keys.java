@@ -5,7 +5,6 @@ import dev.maas.Names;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -102,7 +101,7 @@ public final class Keys {
       return Optional.empty();
     }
     String name = commonPrefix.substring(models().length(), commonPrefix.length() - 1);
-    return isValid(Names::checkModelName, name) ? Optional.of(name) : Optional.empty();
+    return Names.isModelName(name) ? Optional.of(name) : Optional.empty();
   }
 
   /** The version of a manifest key under {@code versionsPrefix}, if the key is one this store writes. */
@@ -128,15 +127,6 @@ public final class Keys {
       return Optional.empty();
     }
     String name = key.substring(aliasesPrefix.length(), key.length() - JSON.length());
-    return isValid(Names::checkAliasName, name) ? Optional.of(name) : Optional.empty();
-  }
-
-  private static boolean isValid(Consumer<String> rule, String name) {
-    try {
-      rule.accept(name);
-      return true;
-    } catch (InvalidInputException e) {
-      return false;
-    }
+    return Names.isAliasName(name) ? Optional.of(name) : Optional.empty();
   }
 }
