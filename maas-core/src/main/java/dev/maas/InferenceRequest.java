@@ -44,7 +44,7 @@ public final class InferenceRequest {
 
   /** One input, or null if absent. */
   public Tensor input(String name) {
-    return inputs.get(name);
+    return name == null ? null : inputs.get(name); // Map.of (one input) throws on a null key
   }
 
   @Override

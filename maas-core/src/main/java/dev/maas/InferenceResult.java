@@ -52,7 +52,7 @@ public final class InferenceResult {
    * @throws InvalidInputException if the model has no output of that name
    */
   public Tensor output(String name) {
-    Tensor t = outputs.get(name);
+    Tensor t = name == null ? null : outputs.get(name); // Map.of (one output) throws on a null key
     if (t == null) {
       throw new InvalidInputException("no output '" + name + "'; outputs are " + outputs.keySet());
     }

@@ -65,6 +65,16 @@ public final class Names {
     return isName(alias) && !allDigits(alias);
   }
 
+  /**
+   * Whether {@code sha256} is 64 lower-case hex digits: what {@link #checkSha256} accepts.
+   *
+   * @param sha256 any string, or null
+   * @return whether it is a SHA-256 digest as stores name blobs
+   */
+  public static boolean isSha256(String sha256) {
+    return sha256 != null && SHA256.matcher(sha256).matches();
+  }
+
   private static boolean allDigits(String s) {
     return s.chars().allMatch(c -> c >= '0' && c <= '9');
   }
@@ -98,7 +108,7 @@ public final class Names {
    * @throws InvalidInputException otherwise
    */
   public static String checkSha256(String sha256) {
-    if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+    if (!isSha256(sha256)) {
       throw new InvalidInputException("not a SHA-256 digest (64 lower-case hex digits): '" + sha256 + "'");
     }
     return sha256;

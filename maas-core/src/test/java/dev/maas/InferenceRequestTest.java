@@ -25,6 +25,12 @@ class InferenceRequestTest {
   }
 
   @Test
+  void aNullNameIsAbsentWithOneInputOrSeveral() {
+    assertNull(InferenceRequest.of("x", X).input(null));
+    assertNull(InferenceRequest.builder().input("x", X).input("y", Y).build().input(null));
+  }
+
+  @Test
   void builderKeepsInsertionOrder() {
     InferenceRequest r = InferenceRequest.builder().input("z", Z).input("x", X).input("y", Y).build();
     assertEquals(List.of("z", "x", "y"), List.copyOf(r.inputs().keySet()));

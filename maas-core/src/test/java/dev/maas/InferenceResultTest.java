@@ -33,6 +33,12 @@ class InferenceResultTest {
   }
 
   @Test
+  void aNullOutputNameIsInvalidInputWithOneOutputOrSeveral() {
+    assertThrows(InvalidInputException.class, () -> new InferenceResult(V, ordered("probs", A)).output(null));
+    assertThrows(InvalidInputException.class, () -> new InferenceResult(V, ordered("probs", A, "label", B)).output(null));
+  }
+
+  @Test
   void unknownOutputNameIsInvalidInputListingTheOutputs() {
     InferenceResult r = new InferenceResult(V, ordered("probs", A, "label", B));
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> r.output("prob"));

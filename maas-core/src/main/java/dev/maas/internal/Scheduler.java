@@ -600,21 +600,23 @@ final class Scheduler {
         return;
       }
       long start = ticker.read();
-      int[] rows = new int[n];
       int total = 0;
-      List<Map<String, Tensor>> inputs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         Pending p = batch.get(i);
-        rows[i] = p.rows;
         total += p.rows;
-        inputs.add(p.inputs);
         waitRecorder.recordValue(Math.max(0, start - p.arrival));
       }
       List<Map<String, Tensor>> outputs;
       try {
-        if (n == 1) {
-          outputs = List.of(model.run(inputs.get(0)));
+        if (n == 1) { // the common case with callers running their own batches: nothing to gather
+          outputs = List.of(model.run(batch.get(0).inputs));
         } else {
+          int[] rows = new int[n];
+          List<Map<String, Tensor>> inputs = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            rows[i] = batch.get(i).rows;
+            inputs.add(batch.get(i).inputs);
+          }
           Map<String, Tensor> out = model.run(Batches.concat(inputs, rows, inputSpecs, policy));
           outputs = Batches.split(out, inputs, rows, policy);
         }

@@ -1,5 +1,7 @@
 package dev.maas.store;
 
+import static dev.maas.store.StoreFiles.deleteQuietly;
+import static dev.maas.store.StoreFiles.failure;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
@@ -27,13 +29,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,7 +43,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,9 +133,7 @@ public final class CachingModelStore implements ModelStore {
   private static final Logger LOG = LoggerFactory.getLogger(CachingModelStore.class);
 
   private static final String TEMP_PREFIX = ".tmp-";
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final int COPY_BUFFER_BYTES = 1 << 20;
-  private static final HexFormat HEX = HexFormat.of();
   /** A temporary file this old belongs to a download that died; live downloads write continuously. */
   private static final Duration STALE_TEMP = Duration.ofHours(1);
   /** This boot of the machine (Linux), or null. */
@@ -521,7 +518,7 @@ public final class CachingModelStore implements ModelStore {
   private Optional<Path> insert(String sha256, InputStream in, String source) throws IOException {
     Path temp = newTempFile();
     try {
-      MessageDigest digest = sha256Digest();
+      MessageDigest digest = StoreFiles.sha256();
       long size = 0;
       try (FileChannel out = FileChannel.open(temp, WRITE)) {
         byte[] buffer = new byte[COPY_BUFFER_BYTES];
@@ -542,7 +539,7 @@ public final class CachingModelStore implements ModelStore {
           out.force(false);
         }
       }
-      return Optional.of(moveIntoPlace(sha256, HEX.formatHex(digest.digest()), temp, source));
+      return Optional.of(moveIntoPlace(sha256, StoreFiles.hex(digest.digest()), temp, source));
     } finally {
       deleteQuietly(temp);
     }
@@ -649,7 +646,7 @@ public final class CachingModelStore implements ModelStore {
         } catch (NoSuchFileException e) {
           continue;
         }
-        if (SHA256.matcher(name).matches() && attributes.isRegularFile()) {
+        if (Names.isSha256(name) && attributes.isRegularFile()) {
           // The last use is stamped on the marker, so that the entry itself never changes.
           Instant used = attributes.lastModifiedTime().toInstant();
           try {
@@ -677,7 +674,7 @@ public final class CachingModelStore implements ModelStore {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(markers)) {
       for (Path path : stream) {
         String name = path.getFileName().toString();
-        if (SHA256.matcher(name).matches()) {
+        if (Names.isSha256(name)) {
           if (!Files.exists(blobs.resolve(name), NOFOLLOW_LINKS)) {
             deleteQuietly(path);
           }
@@ -713,7 +710,7 @@ public final class CachingModelStore implements ModelStore {
   }
 
   private String sha256Of(Path file) throws IOException {
-    MessageDigest digest = sha256Digest();
+    MessageDigest digest = StoreFiles.sha256();
     ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
     try (FileChannel in = FileChannel.open(file)) {
       while (in.read(buffer) >= 0) {
@@ -722,7 +719,7 @@ public final class CachingModelStore implements ModelStore {
         buffer.clear();
       }
     }
-    return HEX.formatHex(digest.digest());
+    return StoreFiles.hex(digest.digest());
   }
 
   /**
@@ -820,25 +817,8 @@ public final class CachingModelStore implements ModelStore {
     return FileLocks.withLock(JVM_LOCKS.computeIfAbsent(lockFile, path -> new ReentrantLock()), lockFile, java.time.Duration.ofMinutes(10), action);
   }
 
-
   // ---------------------------------------------------------------------------------------------
   // Small helpers.
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      LOG.warn("cannot delete temporary file {}: {}", file, e.toString());
-    }
-  }
-
-  private static MessageDigest sha256Digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
 
   /** Linux's id of this boot of the machine, or null where there is none. */
   private static String currentBootId() {
@@ -848,11 +828,6 @@ public final class CachingModelStore implements ModelStore {
     } catch (IOException | RuntimeException e) {
       return null;
     }
-  }
-
-  private static StoreException failure(String what, Path path, IOException cause) {
-    return new StoreException(
-        what + " " + path + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
   }
 
   /**

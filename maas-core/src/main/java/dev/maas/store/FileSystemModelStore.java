@@ -1,5 +1,7 @@
 package dev.maas.store;
 
+import static dev.maas.store.StoreFiles.deleteQuietly;
+import static dev.maas.store.StoreFiles.failure;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
@@ -25,9 +27,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -75,7 +75,6 @@ public final class FileSystemModelStore implements ModelStore {
   private static final String JSON = ".json";
   private static final Pattern VERSION_FILE = Pattern.compile("[1-9][0-9]{0,18}\\.json");
   private static final int COPY_BUFFER_BYTES = 64 * 1024;
-  private static final HexFormat HEX = HexFormat.of();
 
   /**
    * FileChannel locks are held by the whole JVM: a second lock on the same file from this JVM throws
@@ -160,7 +159,7 @@ public final class FileSystemModelStore implements ModelStore {
       return;
     }
     Path dir = target.getParent();
-    MessageDigest digest = sha256Digest();
+    MessageDigest digest = StoreFiles.sha256();
     Path temp;
     try (InputStream in = Files.newInputStream(file)) {
       temp = writeTemp(dir, in, digest);
@@ -168,7 +167,7 @@ public final class FileSystemModelStore implements ModelStore {
       throw failure("cannot copy " + file.toAbsolutePath() + " into", dir, e);
     }
     try {
-      String actual = HEX.formatHex(digest.digest());
+      String actual = StoreFiles.hex(digest.digest());
       if (!actual.equals(sha256)) {
         throw new IntegrityException(
             "the content of " + file.toAbsolutePath() + " has SHA-256 " + actual + ", not the expected " + sha256
@@ -450,7 +449,7 @@ public final class FileSystemModelStore implements ModelStore {
   }
 
   private static String etag(byte[] content) {
-    return HEX.formatHex(sha256Digest().digest(content));
+    return StoreFiles.hex(StoreFiles.sha256().digest(content));
   }
 
   private static Path writeTemp(Path dir, byte[] content) throws IOException {
@@ -501,15 +500,6 @@ public final class FileSystemModelStore implements ModelStore {
     }
   }
 
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // Harmless: listings ignore temp files. Say so where an operator can see it.
-      LOG.warn("cannot delete temporary file {}: {}", file, e.toString());
-    }
-  }
-
   /** Probes once whether {@code dir}'s filesystem can hard-link, leaving nothing behind. */
   private static boolean supportsHardLinks(Path dir) {
     Path probe = null;
@@ -556,18 +546,5 @@ public final class FileSystemModelStore implements ModelStore {
     if (content == null) {
       throw new InvalidInputException("the content of a " + what + " must not be null");
     }
-  }
-
-  private static MessageDigest sha256Digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
-
-  private static StoreException failure(String what, Path path, IOException cause) {
-    return new StoreException(
-        what + " " + path + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
   }
 }
