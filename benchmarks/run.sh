@@ -48,7 +48,7 @@ fi
 export DJL_CACHE_DIR="$here/target/djl-cache" ENGINE_CACHE_DIR="$here/target/djl-cache"
 
 # --- build if needed: no jar, or a source or pom newer than it
-if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/maas-core" "$root/maas-runtime-onnx" \
+if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root/benchmarks" "$root/maas-core" "$root/maas-runtime-onnx" "$root/maas-storage-s3" \
     \( -path '*/target' -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' -o -path '*/resources/*' \) \
     -newer "$jar" -print -quit)" ]]; then
   echo "building benchmarks.jar ..."

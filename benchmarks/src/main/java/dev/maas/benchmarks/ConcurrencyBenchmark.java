@@ -122,7 +122,6 @@ public class ConcurrencyBenchmark {
     public int instances;
 
     private SchedulerStats atMeasurementStart;
-    private boolean measuring;
 
     @Override
     int intraOpThreads() {
@@ -140,8 +139,7 @@ public class ConcurrencyBenchmark {
     /** Snapshots the scheduler when the first measured iteration begins. */
     @Setup(Level.Iteration)
     public void beginIteration(IterationParams iteration) {
-      if (iteration.getType() == IterationType.MEASUREMENT && !measuring) {
-        measuring = true;
+      if (iteration.getType() == IterationType.MEASUREMENT && atMeasurementStart == null) {
         atMeasurementStart = ((MaasSubject) subject).stats();
       }
     }

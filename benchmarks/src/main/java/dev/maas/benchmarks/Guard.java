@@ -122,7 +122,7 @@ public final class Guard {
         + Report.fmt(vsCeiling) + "; limit >= " + limit(t.minVsCeiling()) + ": " + verdict(vsCeiling, ceilingOk));
 
     int busy = report.busiest();
-    if (busy > 15) {
+    if (busy > Report.BUSY_LIMIT) {
       lines.add("GUARD note: other processes kept the cores up to " + busy + "% busy before a run; wall-clock"
           + " ratios are not reliable, rerun on an idle machine before believing a failure.");
     }

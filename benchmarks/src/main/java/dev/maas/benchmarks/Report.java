@@ -39,7 +39,7 @@ public final class Report {
   private static final String CEILING = Contender.CEILING.benchmark();
   private static final String BURST = "CeilingBenchmark.maasAsyncBurst";
   /** Above this share of the cores busy with other work before a run, the report warns. */
-  private static final int BUSY_LIMIT = 15;
+  static final int BUSY_LIMIT = 15;
 
   private final List<Run> runs = new ArrayList<>();
   private final Map<String, JsonNode> stats = new TreeMap<>();

@@ -1,5 +1,6 @@
 package dev.maas.benchmarks;
 
+import dev.maas.internal.Digests;
 import dev.maas.storage.s3.LocalS3;
 import dev.maas.storage.s3.S3ModelStore;
 import dev.maas.store.CachingModelStore;
@@ -11,10 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +70,7 @@ public final class S3LoadBreakdown {
       String bucket = s3.createBucket("bench");
       byte[] content = new byte[sizeMib << 20];
       new Random(7).nextBytes(content);
-      String digest = HexFormat.of().formatHex(sha256().digest(content));
+      String digest = Digests.hex(Digests.sha256().digest(content));
       Path blob = work.resolve("model.bin");
       Files.write(blob, content);
       String key = "blobs/sha256/" + digest;
@@ -104,7 +103,7 @@ public final class S3LoadBreakdown {
         });
         stages.put("headObject", () -> client.headObject(r -> r.bucket(bucket).key(key)));
         stages.put("blobSize(HEAD through the store)", () -> store4.blobSize(digest));
-        stages.put("sha256InMemory", () -> check(digest, HexFormat.of().formatHex(sha256().digest(content))));
+        stages.put("sha256InMemory", () -> check(digest, Digests.hex(Digests.sha256().digest(content))));
         stages.put("writeFromMemory", () -> Files.write(target, content));
         stages.put("force(after write, timed alone)", null); // timed specially below
         for (boolean force : new boolean[] {true, false}) {
@@ -113,7 +112,7 @@ public final class S3LoadBreakdown {
               .localBlobPath(digest).orElseThrow());
         }
         stages.put("readToMemory", () -> readAll(blob, null));
-        stages.put("readToMemoryAndHash", () -> readAll(blob, sha256()));
+        stages.put("readToMemoryAndHash", () -> readAll(blob, Digests.sha256()));
 
         Map<String, List<double[]>> times = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(stages.keySet());
@@ -192,13 +191,5 @@ public final class S3LoadBreakdown {
     }
     Collections.sort(sorted);
     return sorted.get(sorted.size() / 2);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -71,13 +71,14 @@ public final class SwapUnderLoad {
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     List<Future<?>> fs = new ArrayList<>();
+    ModelRef prod = ModelRef.parse("mlp@prod");
     long start = System.nanoTime();
     for (int t = 0; t < callers; t++) {
       fs.add(pool.submit(() -> {
         while (!stop.get()) {
           long s = System.nanoTime();
           try {
-            maas.predict(ModelRef.parse("mlp@prod"), req);
+            maas.predict(prod, req);
             rec.recordValue(System.nanoTime() - s);
             calls.incrementAndGet();
           } catch (RuntimeException e) {

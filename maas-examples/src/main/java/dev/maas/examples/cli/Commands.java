@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.maas.DeployOptions;
 import dev.maas.InferenceRequest;
 import dev.maas.InferenceResult;
-import dev.maas.ModelNotFoundException;
 import dev.maas.ModelRef;
 import dev.maas.ModelService;
 import dev.maas.TensorSpec;
@@ -310,10 +309,5 @@ final class Commands {
       }
       return 0;
     }
-  }
-
-  /** Thrown for a model name that is not in the store (used by tests). */
-  static ModelNotFoundException notFound(String name) {
-    return new ModelNotFoundException("no model '" + name + "'");
   }
 }

@@ -42,11 +42,6 @@ public final class Retrier {
         .build();
   }
 
-  /** How many times a step is tried at most. */
-  public int maxAttempts() {
-    return strategy.maxAttempts();
-  }
-
   /** One step of a transfer. */
   @FunctionalInterface
   public interface Step<T> {
