@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  *   <li>{@code fetchBlob(pN)}: {@link S3ModelStore#fetchBlob} with N ranges of 8 MiB in flight
  *       (download, chunks written in place, SHA-256 in order on the calling thread), no force, no
  *       move; and once with ranges of 32 MiB, to see what the number of requests costs;
- *   <li>{@code headObject} / {@code blobSize}: one HEAD, plain and through the store;
+ *   <li>{@code headObject}: one HEAD;
  *   <li>{@code sha256InMemory}: the SHA-256 of the blob's bytes already in memory (pure CPU);
  *   <li>{@code force}: {@code fdatasync} of a just-written file of the blob's size;
  *   <li>{@code cacheFill(force)} / {@code cacheFill(noForce)}: the whole cold path of the cache;
@@ -91,7 +91,7 @@ public final class S3LoadBreakdown {
           S3ModelStore store = stores.get(i);
           stages.put("fetchBlob(p" + (1 << i) + ")", () -> {
             Files.createFile(target);
-            check(digest, store.fetchBlob(digest, target));
+            check(digest, store.fetchBlob(digest, target, Long.MAX_VALUE).orElseThrow().sha256());
           });
         }
         S3ModelStore bigRanges = S3ModelStore.builder().bucket(bucket).endpoint(s3.endpoint())
@@ -99,10 +99,9 @@ public final class S3LoadBreakdown {
         stores.add(bigRanges);
         stages.put("fetchBlob(p4, 32 MiB ranges)", () -> {
           Files.createFile(target);
-          check(digest, bigRanges.fetchBlob(digest, target));
+          check(digest, bigRanges.fetchBlob(digest, target, Long.MAX_VALUE).orElseThrow().sha256());
         });
         stages.put("headObject", () -> client.headObject(r -> r.bucket(bucket).key(key)));
-        stages.put("blobSize(HEAD through the store)", () -> store4.blobSize(digest));
         stages.put("sha256InMemory", () -> check(digest, Digests.hex(Digests.sha256().digest(content))));
         stages.put("writeFromMemory", () -> Files.write(target, content));
         stages.put("force(after write, timed alone)", null); // timed specially below

@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -551,24 +550,23 @@ public final class CachingModelStore implements ModelStore {
    * have the blob or it is larger than the cache.
    */
   private Optional<Path> fetch(String sha256, BlobFetcher fetcher) throws IOException {
-    OptionalLong size = fetcher.blobSize(sha256);
-    if (size.isEmpty()) {
-      return Optional.empty();
-    }
-    if (size.getAsLong() > maximumBytes) {
-      LOG.info("blob {} in {} is larger than the cache in {} ({} bytes); it is not cached", sha256,
-          delegate.describe(), directory, maximumBytes);
-      return Optional.empty();
-    }
     Path temp = newTempFile();
     try {
-      String actual = fetcher.fetchBlob(sha256, temp);
+      Optional<BlobFetcher.Fetched> fetched = fetcher.fetchBlob(sha256, temp, maximumBytes);
+      if (fetched.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!fetched.get().written()) {
+        LOG.info("blob {} in {} is larger than the cache in {} ({} bytes); it is not cached", sha256,
+            delegate.describe(), directory, maximumBytes);
+        return Optional.empty();
+      }
       if (forceToDisk) {
         try (FileChannel out = FileChannel.open(temp, WRITE)) {
           out.force(false);
         }
       }
-      return Optional.of(moveIntoPlace(sha256, actual, temp, delegate.describe()));
+      return Optional.of(moveIntoPlace(sha256, fetched.get().sha256(), temp, delegate.describe()));
     } finally {
       deleteQuietly(temp);
     }

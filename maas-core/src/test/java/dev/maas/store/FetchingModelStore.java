@@ -12,7 +12,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,26 +33,23 @@ final class FetchingModelStore extends ForwardingModelStore implements BlobFetch
   }
 
   @Override
-  public OptionalLong blobSize(String sha256) {
-    try {
-      return files.localBlobPath(sha256).isPresent()
-          ? OptionalLong.of(Files.size(files.localBlobPath(sha256).get()))
-          : OptionalLong.empty();
-    } catch (IOException e) {
-      throw new StoreException("size of " + sha256, e);
+  public Optional<Fetched> fetchBlob(String sha256, Path target, long maxBytes) {
+    Optional<Path> file = files.localBlobPath(sha256);
+    if (file.isEmpty()) {
+      return Optional.empty();
     }
-  }
-
-  @Override
-  public String fetchBlob(String sha256, Path target) {
-    fetches.incrementAndGet();
     try {
+      long size = Files.size(file.get());
+      if (size > maxBytes) {
+        return Optional.of(new Fetched(size, null));
+      }
+      fetches.incrementAndGet();
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       try (InputStream in = new DigestInputStream(files.openBlob(sha256), md);
            OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
         in.transferTo(out);
       }
-      return HexFormat.of().formatHex(md.digest());
+      return Optional.of(new Fetched(size, HexFormat.of().formatHex(md.digest())));
     } catch (IOException | NoSuchAlgorithmException e) {
       throw new StoreException("fetch of " + sha256, e);
     }

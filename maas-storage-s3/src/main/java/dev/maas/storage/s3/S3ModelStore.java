@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -118,24 +117,6 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
   private final boolean conditionalDeletes;
   private final ReentrantLock[] emulationLocks;
   private final AtomicBoolean closed = new AtomicBoolean();
-  /**
-   * HEAD responses of {@link #blobSize}, each used once by the {@link #fetchBlob} that follows it
-   * (the cache asks for the size, then fetches), so a cold load makes one HEAD, not two. At most
-   * {@link #RECENT_HEADS} kept, none older than {@link #RECENT_HEAD_TTL_NANOS}.
-   */
-  private final java.util.LinkedHashMap<String, RecentHead> recentHeads = new java.util.LinkedHashMap<>() {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(java.util.Map.Entry<String, RecentHead> eldest) {
-      return size() > RECENT_HEADS;
-    }
-  };
-  private static final int RECENT_HEADS = 16;
-  private static final long RECENT_HEAD_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-
-  private record RecentHead(HeadObjectResponse head, long atNanos) {}
-
   private S3ModelStore(Builder b, S3Client client, boolean ownsClient, String describe, S3Transfers transfers,
       boolean conditionalWrites, boolean conditionalDeletes) {
     this.client = client;
@@ -232,45 +213,31 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
     return transfers.download(key, head.contentLength(), head.eTag());
   }
 
-  /** The blob's size from one {@code HEAD}, or empty if it is not in the bucket. */
-  @Override
-  public OptionalLong blobSize(String sha256) {
-    String key = keys.blob(sha256);
-    checkOpen();
-    Optional<HeadObjectResponse> head = transfers.head(key);
-    head.ifPresent(h -> {
-      synchronized (recentHeads) {
-        recentHeads.put(key, new RecentHead(h, System.nanoTime()));
-      }
-    });
-    return head.map(h -> OptionalLong.of(h.contentLength())).orElse(OptionalLong.empty());
-  }
-
   /**
-   * Downloads the blob into {@code target} with parallel ranged {@code GET}s, each range written in
-   * place by the thread that fetched it while the calling thread computes the SHA-256 in order; see
-   * {@link BlobFetcher#fetchBlob}. This is how {@link dev.maas.store.CachingModelStore} fills its
-   * cache from S3.
+   * Downloads the blob into {@code target} after one {@code HEAD}, with parallel ranged {@code
+   * GET}s pinned to its ETag, each range written in place by the thread that fetched it while the
+   * calling thread computes the SHA-256 in order; see {@link BlobFetcher#fetchBlob}. This is how
+   * {@link dev.maas.store.CachingModelStore} fills its cache from S3.
    *
-   * @return the SHA-256 of what was written (the caller compares it with {@code sha256})
-   * @throws StoreException if the blob is not in the bucket or cannot be read (retryable)
+   * @return empty if the blob is not in the bucket; else its size and, unless it is larger than
+   *     {@code maxBytes}, the SHA-256 of what was written (the caller compares it with {@code sha256})
+   * @throws StoreException if the blob cannot be read (retryable)
    */
   @Override
-  public String fetchBlob(String sha256, Path target) {
+  public Optional<Fetched> fetchBlob(String sha256, Path target, long maxBytes) {
     String key = keys.blob(sha256);
     Objects.requireNonNull(target, "target");
     checkOpen();
-    RecentHead recent;
-    synchronized (recentHeads) {
-      recent = recentHeads.remove(key);
+    Optional<HeadObjectResponse> head = transfers.head(key);
+    if (head.isEmpty()) {
+      return Optional.empty();
     }
-    // The HEAD of the blobSize call just before, if any: the ranges are pinned to its ETag, so a
-    // blob replaced since fails with a retryable error, and the retry makes a fresh HEAD.
-    HeadObjectResponse head = recent != null && System.nanoTime() - recent.atNanos() < RECENT_HEAD_TTL_NANOS
-        ? recent.head()
-        : transfers.head(key).orElseThrow(
-            () -> new StoreException("blob " + sha256 + " is not in " + describe + " (no object " + key + ")"));
-    return transfers.downloadTo(key, head.contentLength(), head.eTag(), target);
+    long size = head.get().contentLength();
+    if (size > maxBytes) {
+      return Optional.of(new Fetched(size, null));
+    }
+    // The ranges are pinned to this HEAD's ETag: a blob replaced meanwhile fails retryably.
+    return Optional.of(new Fetched(size, transfers.downloadTo(key, size, head.get().eTag(), target)));
   }
 
   // ---------------------------------------------------------------------------------------------
