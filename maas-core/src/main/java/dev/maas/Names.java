@@ -1,5 +1,6 @@
 package dev.maas;
 
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -11,6 +12,8 @@ public final class Names {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  private static final Pattern MANIFEST_FILE = Pattern.compile("[1-9][0-9]{0,18}\\.json");
 
   private Names() {}
 
@@ -73,6 +76,24 @@ public final class Names {
    */
   public static boolean isSha256(String sha256) {
     return sha256 != null && SHA256.matcher(sha256).matches();
+  }
+
+  /**
+   * The version a manifest's file name stands for in the store layout ({@code <n>.json}), if the
+   * name is one a store writes: digits without a leading zero, at most {@link Long#MAX_VALUE}.
+   *
+   * @param fileName the last part of a manifest's path or key
+   * @return the version, or empty if the name is not a manifest's
+   */
+  public static OptionalLong versionOfManifestName(String fileName) {
+    if (fileName == null || !MANIFEST_FILE.matcher(fileName).matches()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(fileName.substring(0, fileName.length() - ".json".length())));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty(); // nineteen digits beyond Long.MAX_VALUE: not a name a store wrote
+    }
   }
 
   private static boolean allDigits(String s) {

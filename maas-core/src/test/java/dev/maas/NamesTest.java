@@ -28,6 +28,17 @@ class NamesTest {
   }
 
   @Test
+  void manifestFileNamesGiveTheirVersionAndNothingElseDoes() {
+    assertEquals(java.util.OptionalLong.of(7), Names.versionOfManifestName("7.json"));
+    assertEquals(java.util.OptionalLong.of(Long.MAX_VALUE), Names.versionOfManifestName(Long.MAX_VALUE + ".json"));
+    for (String notOne : new String[] {"0.json", "07.json", "7.JSON", "7", ".7.json.tmp", "9999999999999999999.json",
+        "x.json", ""}) {
+      assertTrue(Names.versionOfManifestName(notOne).isEmpty(), notOne);
+    }
+    assertTrue(Names.versionOfManifestName(null).isEmpty());
+  }
+
+  @Test
   void lengthLimitIs128() {
     assertEquals(128, Names.checkModelName("x".repeat(128)).length());
     assertThrows(InvalidInputException.class, () -> Names.checkModelName("x".repeat(129)));

@@ -33,7 +33,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +72,6 @@ public final class FileSystemModelStore implements ModelStore {
 
   private static final String LOCK_FILE = ".lock";
   private static final String JSON = ".json";
-  private static final Pattern VERSION_FILE = Pattern.compile("[1-9][0-9]{0,18}\\.json");
   private static final int COPY_BUFFER_BYTES = 64 * 1024;
 
   /**
@@ -221,13 +219,7 @@ public final class FileSystemModelStore implements ModelStore {
   public List<Long> versions(String model) {
     List<Long> versions = new ArrayList<>();
     for (String name : list(modelDir(model).resolve("versions"))) {
-      if (VERSION_FILE.matcher(name).matches()) {
-        try {
-          versions.add(Long.parseLong(name.substring(0, name.length() - JSON.length())));
-        } catch (NumberFormatException e) {
-          // Nineteen digits beyond Long.MAX_VALUE: not a file this store wrote.
-        }
-      }
+      Names.versionOfManifestName(name).ifPresent(versions::add);
     }
     versions.sort(null);
     return versions;
@@ -427,7 +419,7 @@ public final class FileSystemModelStore implements ModelStore {
 
   private static boolean hasVersion(Path versionsDir) {
     for (String name : list(versionsDir)) {
-      if (VERSION_FILE.matcher(name).matches()) {
+      if (Names.versionOfManifestName(name).isPresent()) {
         return true;
       }
     }

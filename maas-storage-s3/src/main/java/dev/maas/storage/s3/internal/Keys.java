@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 public final class Keys {
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-  private static final Pattern VERSION_FILE = Pattern.compile("[1-9][0-9]{0,18}\\.json");
   private static final String JSON = ".json";
   private static final int MAX_PREFIX_LENGTH = 512;
 
@@ -109,16 +108,7 @@ public final class Keys {
     if (!key.startsWith(versionsPrefix)) {
       return OptionalLong.empty();
     }
-    String file = key.substring(versionsPrefix.length());
-    if (!VERSION_FILE.matcher(file).matches()) {
-      return OptionalLong.empty();
-    }
-    try {
-      return OptionalLong.of(Long.parseLong(file.substring(0, file.length() - JSON.length())));
-    } catch (NumberFormatException e) {
-      // Nineteen digits beyond Long.MAX_VALUE: not a key this store wrote.
-      return OptionalLong.empty();
-    }
+    return Names.versionOfManifestName(key.substring(versionsPrefix.length()));
   }
 
   /** The alias name of an alias key under {@code aliasesPrefix}, if the key is one this store writes. */

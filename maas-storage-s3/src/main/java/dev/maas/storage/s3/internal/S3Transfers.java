@@ -616,28 +616,27 @@ public final class S3Transfers implements AutoCloseable {
 
   /** Adds the server-side encryption headers to a PUT. */
   public static void applyEncryption(S3Encryption encryption, PutObjectRequest.Builder request) {
+    applyEncryption(encryption, request::serverSideEncryption, request::ssekmsKeyId);
+  }
+
+  private static void applyEncryption(S3Encryption encryption, CreateMultipartUploadRequest.Builder request) {
+    applyEncryption(encryption, request::serverSideEncryption, request::ssekmsKeyId);
+  }
+
+  /** The two request builders share these setters but no interface that declares them. */
+  private static void applyEncryption(S3Encryption encryption, Consumer<ServerSideEncryption> sse,
+      Consumer<String> kmsKeyId) {
     switch (encryption.kind()) {
       case NONE -> { }
-      case S3_MANAGED -> request.serverSideEncryption(ServerSideEncryption.AES256);
+      case S3_MANAGED -> sse.accept(ServerSideEncryption.AES256);
       case KMS -> {
-        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
-        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
+        sse.accept(ServerSideEncryption.AWS_KMS);
+        encryption.kmsKeyId().ifPresent(kmsKeyId);
       }
       default -> throw new AssertionError(encryption);
     }
   }
 
-  private static void applyEncryption(S3Encryption encryption, CreateMultipartUploadRequest.Builder request) {
-    switch (encryption.kind()) {
-      case NONE -> { }
-      case S3_MANAGED -> request.serverSideEncryption(ServerSideEncryption.AES256);
-      case KMS -> {
-        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
-        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
-      }
-      default -> throw new AssertionError(encryption);
-    }
-  }
 
   /** Sleeps for a backoff; an interrupt ends the wait with a {@link StoreException}. */
   public static void pause(Duration delay) {
