@@ -151,8 +151,13 @@ final class InputBinding implements Serializable {
       }
       int code = codes[c];
       if (code == VECTOR) {
+        // VectorUDT's struct: (type, size, indices, values); type 1 is dense, its values as they are.
+        InternalRow vector = row.getStruct(ordinal, 4);
+        if (vector.getByte(0) == 1) {
+          return putDenseVector(vector.getArray(3), sources[c], at, expected);
+        }
         UserDefinedType<?> udt = (UserDefinedType<?>) types[c];
-        return putVector(udt.deserialize(row.get(ordinal, udt.sqlType())), sources[c], at, expected);
+        return putVector(udt.deserialize(vector), sources[c], at, expected);
       }
       if (!arrays[c]) {
         if (expected != 1) {
@@ -295,6 +300,21 @@ final class InputBinding implements Serializable {
     }
 
     // ---------------------------------------------------------------- both
+
+    /** A dense vector's values, read in place: no vector object, no array per row. */
+    private String putDenseVector(ArrayData values, String source, int at, int expected) {
+      int length = values.numElements();
+      if (length != expected) {
+        return shapeProblem(source, "a vector of size " + length + ", shape [" + length + "]", expected);
+      }
+      if (integral()) {
+        return source + " is a vector of doubles, but " + describe + " takes integers";
+      }
+      for (int i = 0; i < length; i++) {
+        putDouble(at + i, values.getDouble(i));
+      }
+      return null;
+    }
 
     private String putVector(Object vector, String source, int at, int expected) {
       double[] values = Vectors.toArray(vector);
