@@ -310,8 +310,7 @@ final class Scheduler {
       queued++;
       queuedView = queued;
       inFlight.incrementAndGet();
-      if (mayLead && !forming && tryTakeSlot()) {
-        forming = true;
+      if (mayLead && leadLocked()) {
         return true;
       }
       // Wake a batcher only if one could act: a former waiting for stragglers, or a free instance.
@@ -329,14 +328,22 @@ final class Scheduler {
   private boolean tryLead() {
     lock.lock();
     try {
-      if (forming || queued == 0 || !tryTakeSlot()) {
-        return false;
-      }
-      forming = true;
-      return true;
+      return leadLocked();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * With the lock held: if there is work, no other thread is forming and an instance is free, takes
+   * the instance (last, so that it is taken only then) and the right to form the next batch.
+   */
+  private boolean leadLocked() {
+    if (forming || queued == 0 || !tryTakeSlot()) {
+      return false;
+    }
+    forming = true;
+    return true;
   }
 
   private void armTimer(Pending p) {
@@ -436,14 +443,12 @@ final class Scheduler {
   private List<Pending> nextBatch() throws InterruptedException {
     lock.lock();
     try {
-      // The slot is taken last, and only when there is work and no other thread is forming.
-      while (forming || queued == 0 || !tryTakeSlot()) {
+      while (!leadLocked()) {
         if (!accepting && queued == 0) {
           return null;
         }
         changed.await();
       }
-      forming = true;
       return formAndClaim(null);
     } finally {
       lock.unlock();
