@@ -208,13 +208,10 @@ final class Commands {
 
     @Override
     public Integer call() {
-      Stores.requireExisting(global(spec));
-      try (ModelService maas = global(spec).open()) {
+      return printWith(spec, maas -> {
         Alias a = maas.setAlias(name, alias, version);
-        spec.commandLine().getOut().println(name + "@" + a.name() + " -> " + a.version());
-        spec.commandLine().getOut().flush();
-      }
-      return 0;
+        return name + "@" + a.name() + " -> " + a.version();
+      });
     }
   }
 
@@ -229,13 +226,10 @@ final class Commands {
 
     @Override
     public Integer call() {
-      Stores.requireExisting(global(spec));
-      try (ModelService maas = global(spec).open()) {
+      return printWith(spec, maas -> {
         Alias a = maas.rollback(name, alias);
-        spec.commandLine().getOut().println(name + "@" + a.name() + " -> " + a.version() + " (rolled back)");
-        spec.commandLine().getOut().flush();
-      }
-      return 0;
+        return name + "@" + a.name() + " -> " + a.version() + " (rolled back)";
+      });
     }
   }
 
@@ -251,13 +245,10 @@ final class Commands {
 
     @Override
     public Integer call() {
-      Stores.requireExisting(global(spec));
-      try (ModelService maas = global(spec).open()) {
+      return printWith(spec, maas -> {
         maas.undeploy(name, version);
-        spec.commandLine().getOut().println("undeployed " + name + ":" + version);
-        spec.commandLine().getOut().flush();
-      }
-      return 0;
+        return "undeployed " + name + ":" + version;
+      });
     }
   }
 
@@ -271,14 +262,11 @@ final class Commands {
 
     @Override
     public Integer call() {
-      Stores.requireExisting(global(spec));
-      try (ModelService maas = global(spec).open()) {
+      return printWith(spec, maas -> {
         Manifest m = maas.verify(ModelRef.parse(ref));
-        spec.commandLine().getOut().println("verified " + m.modelVersion() + ": " + m.blobs().size()
-            + " blob(s), " + m.totalBytes() + " bytes, digests match");
-        spec.commandLine().getOut().flush();
-      }
-      return 0;
+        return "verified " + m.modelVersion() + ": " + m.blobs().size() + " blob(s), " + m.totalBytes()
+            + " bytes, digests match";
+      });
     }
   }
 
@@ -309,5 +297,15 @@ final class Commands {
       }
       return 0;
     }
+  }
+
+  /** Opens the service of an existing store, prints what {@code action} returns, and exits 0. */
+  private static int printWith(CommandSpec spec, java.util.function.Function<ModelService, String> action) {
+    Stores.requireExisting(global(spec));
+    try (ModelService maas = global(spec).open()) {
+      spec.commandLine().getOut().println(action.apply(maas));
+      spec.commandLine().getOut().flush();
+    }
+    return 0;
   }
 }
