@@ -77,7 +77,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
-@Warmup(iterations = 3)
+@Warmup(iterations = 30)
 @Measurement(iterations = 15)
 public class S3LoadBenchmark {
   /** The blob's size in MiB. */
@@ -192,7 +192,7 @@ public class S3LoadBenchmark {
    * the cache does not vouch for it).
    */
   @Benchmark
-  @Warmup(iterations = 5)
+  @Warmup(iterations = 30)
   @Measurement(iterations = 40)
   public long warmCacheHit(Blackhole blackhole) throws IOException {
     LocalBlob blob = warmCache.localBlob(digest).orElseThrow();
@@ -211,7 +211,7 @@ public class S3LoadBenchmark {
 
   /** Baseline: the same file read through from local disk. */
   @Benchmark
-  @Warmup(iterations = 5)
+  @Warmup(iterations = 30)
   @Measurement(iterations = 40)
   public long warmLocalFile(Blackhole blackhole) throws IOException {
     return readThrough(warmEntry, blackhole);

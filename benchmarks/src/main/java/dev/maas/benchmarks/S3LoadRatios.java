@@ -31,7 +31,7 @@ public final class S3LoadRatios {
   /**
    * Runs the paired rounds and prints each side's median time and the median ratio.
    *
-   * @param args optional: rounds, size in MiB, parallelism, forceToDisk, reverifyEveryUse
+   * @param args optional: rounds, size in MiB, parallelism, forceToDisk, reverifyEveryUse, warm-up rounds
    * @throws Exception if the benchmark state cannot be set up
    */
   public static void main(String[] args) throws Exception {
@@ -42,15 +42,16 @@ public final class S3LoadRatios {
     b.parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     b.forceToDisk = args.length > 3 && Boolean.parseBoolean(args[3]);
     b.reverifyEveryUse = args.length > 4 && Boolean.parseBoolean(args[4]);
+    int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 30;
     Blackhole blackhole = new Blackhole(
         "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
     b.setUp();
     try {
-      report("cold vs plain getObject (target <= 1.10)", paired(b, rounds,
+      report("cold vs plain getObject (target <= 1.10)", paired(b, warmup, rounds,
           b::coldCachedS3Store, b::coldPlainGetObject));
-      report("cold vs getObject + SHA-256 + force by hand", paired(b, rounds,
+      report("cold vs getObject + SHA-256 + force by hand", paired(b, warmup, rounds,
           b::coldCachedS3Store, b::coldPlainGetObjectVerified));
-      report("warm vs reading the same file (target <= 1.05)", paired(b, 4 * rounds,
+      report("warm vs reading the same file (target <= 1.05)", paired(b, warmup, 4 * rounds,
           () -> b.warmCacheHit(blackhole), () -> b.warmLocalFile(blackhole)));
     } finally {
       b.tearDown();
@@ -66,10 +67,9 @@ public final class S3LoadRatios {
         .getProcessCpuTime();
   }
 
-  private static Pairs paired(S3LoadBenchmark b, int rounds, Callable<?> maas, Callable<?> baseline)
+  private static Pairs paired(S3LoadBenchmark b, int warmup, int rounds, Callable<?> maas, Callable<?> baseline)
       throws Exception {
     Pairs pairs = new Pairs(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    int warmup = Math.max(3, rounds / 5);
     for (int round = 0; round < warmup + rounds; round++) {
       boolean maasFirst = round % 2 == 0;
       double[] first = time(b, maasFirst ? maas : baseline);
