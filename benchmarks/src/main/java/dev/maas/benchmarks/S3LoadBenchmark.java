@@ -55,8 +55,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  *       a file ({@code ResponseTransformer.toFile}), no digest, no force. Target: at most 1.1x. A
  *       second baseline, {@code coldPlainGetObjectVerified}, adds what it takes by hand to get the
  *       same guarantee (SHA-256 of the file, force to disk), to show what the verification costs.
- *   <li>{@code warmCacheHit}: a hit of the same cache, then reading the file through (hashing it as
- *       it is read when the cache does not vouch for it, as the service does); the baseline
+ *   <li>{@code warmCacheHit}: a hit of the same cache, then reading the file through (standing for
+ *       the runtime's own read of the file the service hands it; with {@code reverifyEveryUse}, the
+ *       service's read into memory, hashing it); the baseline
  *       is {@code warmLocalFile}, reading that same file from local disk. Target: at most 1.05x.
  * </ul>
  *

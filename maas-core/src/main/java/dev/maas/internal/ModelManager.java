@@ -284,18 +284,22 @@ final class ModelManager {
   }
 
   /**
-   * The blob as a source the runtime can load, after its digest and size were checked. The runtime
-   * gets the very bytes that were checked: handing it the store's file after checking it would let
-   * anyone able to replace that file between the check and the runtime's read slip in other bytes.
-   * Only a blob too large for a byte array is handed over as the checked file. A file the store
-   * vouches for ({@link LocalBlob#verified()}: the cache, which hashed it when it was written and
-   * checks that it has not changed since) is not hashed again; its size is still checked.
+   * The blob as a source the runtime can load, after its digest and size were checked. A blob this
+   * method hashes reaches the runtime as the very bytes that were hashed: handing it the store's
+   * file after hashing it would let anyone able to replace that file between the check and the
+   * runtime's read slip in other bytes (only a blob too large for a byte array is handed over as
+   * the hashed file). A file the store vouches for ({@link LocalBlob#verified()}: the cache, which
+   * hashed it when it was written and checks that it has not changed since) is not hashed again and
+   * goes to the runtime as the file, once its size is checked: reading it into the heap first would
+   * check nothing more (the store's check came before that read too) and would cost a transient
+   * copy of the model, up to twice its size, in the heap. Encrypted blobs are always decrypted in
+   * memory.
    */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
     Optional<LocalBlob> localBlob = s.store().localBlob(blob.sha256());
     Optional<Path> local = localBlob.map(LocalBlob::path);
     boolean vouched = localBlob.isPresent() && localBlob.get().verified();
-    if (local.isPresent() && blob.size() > MAX_IN_MEMORY_BYTES && blob.encryption() == null) {
+    if (local.isPresent() && blob.encryption() == null && (vouched || blob.size() > MAX_IN_MEMORY_BYTES)) {
       long actualSize;
       try {
         actualSize = java.nio.file.Files.size(local.get());

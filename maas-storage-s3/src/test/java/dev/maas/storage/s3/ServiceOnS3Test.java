@@ -265,6 +265,66 @@ class ServiceOnS3Test {
     assertEquals(key.substring("blobs/sha256/".length()), BlobDigest.of(Files.readAllBytes(entry)));
   }
 
+  @Test
+  void aCacheEntryReachesTheRuntimeAsItsFileAndAnEntryLoadedWithReverifyAsTheBytesThatWereHashed()
+      throws Exception {
+    ModelService first = service(cached(s3Store(), "cache"));
+    first.deploy("mlp", model(1));
+    String key = blobKey(first, "mlp:1");
+    first.close();
+    Path entry = temp.resolve("cache").resolve(key.replace("blobs/", ""));
+
+    // The cache vouches for its entry: no copy of the model in the heap, the runtime reads the file.
+    RecordingRuntime vouched = new RecordingRuntime(runtime);
+    ModelService restarted = closeLater(ModelService.builder().store(cached(s3Store(), "cache")).runtime(vouched)
+        .build());
+    assertServes(restarted, "mlp:1", 1, 1);
+    assertEquals(1, vouched.loaded.size(), "loaded once: " + vouched.loaded);
+    assertEquals(entry.toRealPath(), vouched.loaded.get(0).path().toRealPath());
+
+    // reverifyEveryUse: the service hashes the file, and the runtime gets the very bytes it hashed.
+    RecordingRuntime paranoid = new RecordingRuntime(runtime);
+    CachingModelStore untrusted = CachingModelStore.builder(s3Store()).directory(temp.resolve("cache"))
+        .maximumBytes(64L << 20).reverifyEveryUse(true).build();
+    ModelService careful = closeLater(ModelService.builder().store(untrusted).runtime(paranoid).build());
+    assertServes(careful, "mlp:1", 1, 1);
+    assertEquals(1, paranoid.loaded.size(), "loaded once: " + paranoid.loaded);
+    dev.maas.spi.ModelSource inMemory = paranoid.loaded.get(0);
+    assertEquals(null, inMemory.path(), "in memory, not the file");
+    assertEquals(key.substring("blobs/sha256/".length()), BlobDigest.of(inMemory.bytes()));
+  }
+
+  private ModelService closeLater(ModelService service) {
+    closeAfter.add(service);
+    return service;
+  }
+
+  /** Hands every call to a real runtime and records the sources it was asked to load. */
+  private static final class RecordingRuntime implements dev.maas.spi.Runtime {
+    final List<dev.maas.spi.ModelSource> loaded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final dev.maas.spi.Runtime delegate;
+
+    RecordingRuntime(dev.maas.spi.Runtime delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public dev.maas.ModelSignature inspect(dev.maas.spi.ModelSource source) {
+      return delegate.inspect(source);
+    }
+
+    @Override
+    public dev.maas.spi.LoadedModel load(dev.maas.spi.ModelSource source) {
+      loaded.add(source);
+      return delegate.load(source);
+    }
+  }
+
   /** SHA-256 in hex. */
   private static final class BlobDigest {
     static String of(byte[] content) throws java.security.NoSuchAlgorithmException {
