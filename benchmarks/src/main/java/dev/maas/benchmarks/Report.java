@@ -34,6 +34,21 @@ import java.util.TreeSet;
  * }</pre>
  */
 public final class Report {
+  /** The ONNX Runtime version the benchmarks were built with (the parent pom's, by resource filtering). */
+  static final String ORT_VERSION = ortVersion();
+
+  private static String ortVersion() {
+    java.util.Properties versions = new java.util.Properties();
+    try (java.io.InputStream in = Report.class.getResourceAsStream("versions.properties")) {
+      if (in != null) {
+        versions.load(in);
+      }
+    } catch (java.io.IOException e) {
+      // reported as unknown below
+    }
+    return versions.getProperty("onnxruntime.version", "unknown version");
+  }
+
   private static final String OVERHEAD = "OverheadBenchmark.";
   private static final String CONCURRENCY = "ConcurrencyBenchmark.";
   private static final String CEILING = Contender.CEILING.benchmark();
@@ -383,7 +398,7 @@ public final class Report {
     line("");
     line("Figures are medians over measured iterations (see `Report` Javadoc); throughput = callers × rows per"
         + " call / mean latency (closed loop). ONNX Runtime's intra-op threads are given per table. DJL: its"
-        + " ONNX Runtime engine on the same ONNX Runtime (1.29.0) and session options, a predictor per thread.");
+        + " ONNX Runtime engine on the same ONNX Runtime (" + ORT_VERSION + ") and session options, a predictor per thread.");
     line("");
     renderOverhead();
     renderConcurrency();

@@ -37,6 +37,16 @@ class ReportTest {
   }
 
   @Test
+  void theOnnxRuntimeVersionNamedIsTheOneBuiltWith() throws Exception {
+    String onClasspath = ai.onnxruntime.OrtEnvironment.class.getProtectionDomain().getCodeSource().getLocation()
+        .getPath();
+    assertTrue(Report.ORT_VERSION.matches("\\d+\\.\\d+\\.\\d+.*"), Report.ORT_VERSION);
+    assertTrue(onClasspath.contains("onnxruntime-" + Report.ORT_VERSION + ".jar")
+        || onClasspath.contains("/" + Report.ORT_VERSION + "/"), onClasspath + " vs " + Report.ORT_VERSION);
+    assertTrue(load(mlpRun()).render().contains("same ONNX Runtime (" + Report.ORT_VERSION + ")"));
+  }
+
+  @Test
   void djlMissingReadsNan() throws Exception {
     Report r = load(new JmhFixtures().overhead("maas", 36.75).overhead("raw", 35)
         .callers(Contender.MAAS, 64, 1000).callers(Contender.RAW, 64, 1600).callers(Contender.CEILING, 64, 500));
