@@ -34,6 +34,6 @@ final class InferenceUdf implements UDF1<Object, Object> {
     }
     InferenceResult result = ExecutorServices.service(plan.service())
         .predict(plan.ref(), InferenceRequest.of(input.input, batch.tensor(1)));
-    return output.split(result.output(output.output), 1, plan.modelVersion().toString(), false)[0];
+    return output.split(result.output(output.output), 1, plan.modelVersion().toString())[0];
   }
 }

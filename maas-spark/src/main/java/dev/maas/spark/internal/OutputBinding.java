@@ -4,6 +4,7 @@ import dev.maas.DType;
 import dev.maas.InferenceException;
 import dev.maas.Tensor;
 import java.io.Serializable;
+import java.lang.reflect.Array;
 import java.util.Arrays;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -75,7 +76,7 @@ final class OutputBinding implements Serializable {
     private int rowBytes;
     private int headerBytes;
     private byte[] arrays = new byte[0];
-    // The batch's values, one of these by dtype; strings go through split.
+    // The batch's values, one of these by dtype; strings as values.
     private float[] floats;
     private double[] doubles;
     private long[] longs;
@@ -89,42 +90,17 @@ final class OutputBinding implements Serializable {
      * @throws InferenceException if its first dimension is not the batch's row count
      */
     void load(Tensor t, int rows, String version) {
-      if (t.rank() == 0 || t.dim(0) != rows) {
-        throw new InferenceException("output '" + output + "' of " + version + " has shape "
-            + Arrays.toString(t.shape()) + " for a batch of " + rows + " rows");
-      }
-      per = rows == 0 ? 0 : Math.toIntExact(t.elementCount() / rows);
+      per = checkRows(t, rows, version);
       if (dtype == DType.STRING) {
-        values = split(t, rows, version, true);
+        values = catalystStrings(t.toStringArray(), rows, per);
         return;
       }
-      Object primitive;
-      switch (dtype) {
-        case FLOAT32: case FLOAT16: case BFLOAT16: primitive = floats = t.toFloatArray(); break;
-        case FLOAT64: primitive = doubles = t.toDoubleArray(); break;
-        case INT64: primitive = longs = t.toLongArray(); break;
-        case UINT32: {
-          int[] bits = t.toIntArray();
-          longs = new long[bits.length];
-          for (int i = 0; i < bits.length; i++) {
-            longs[i] = bits[i] & 0xFFFFFFFFL;
-          }
-          primitive = longs;
-          break;
-        }
-        case INT32: primitive = ints = t.toIntArray(); break;
-        case INT8: case UINT8: case INT16: case UINT16: {
-          double[] wide = t.toDoubles();
-          ints = new int[wide.length];
-          for (int i = 0; i < wide.length; i++) {
-            ints[i] = (int) wide[i];
-          }
-          primitive = ints;
-          break;
-        }
-        case BOOL: primitive = booleans = t.toBooleanArray(); break;
-        default: throw new IllegalStateException("no column type for " + dtype);
-      }
+      Object primitive = primitives(t);
+      floats = primitive instanceof float[] f ? f : null;
+      doubles = primitive instanceof double[] d ? d : null;
+      longs = primitive instanceof long[] l ? l : null;
+      ints = primitive instanceof int[] i ? i : null;
+      booleans = primitive instanceof boolean[] b ? b : null;
       if (!scalar) {
         layOut(primitive, rows);
       }
@@ -192,102 +168,80 @@ final class OutputBinding implements Serializable {
   }
 
   /**
-   * Splits a batch's output into its rows' values, in Spark's internal form ({@code catalyst}:
-   * boxed numbers, {@link UTF8String}, {@link UnsafeArrayData} copied straight from the output) or
-   * its external form (boxed numbers, strings, Java arrays).
+   * Splits a batch's output into its rows' values in Spark's external form (boxed numbers, strings,
+   * Java arrays), for the SQL function.
    *
    * @throws InferenceException if the output's first dimension is not the batch's row count
    */
-  Object[] split(Tensor t, int rows, String version, boolean catalyst) {
+  Object[] split(Tensor t, int rows, String version) {
+    int per = checkRows(t, rows, version);
+    Object all = dtype == DType.STRING ? t.toStringArray() : primitives(t);
+    Object[] out = new Object[rows];
+    for (int r = 0; r < rows; r++) {
+      if (scalar) {
+        out[r] = Array.get(all, r);
+      } else {
+        Object row = Array.newInstance(all.getClass().getComponentType(), per);
+        System.arraycopy(all, r * per, row, 0, per);
+        out[r] = row;
+      }
+    }
+    return out;
+  }
+
+  /** Checks that the output has a row per batch row; returns its values per row. */
+  private int checkRows(Tensor t, int rows, String version) {
     if (t.rank() == 0 || t.dim(0) != rows) {
       throw new InferenceException("output '" + output + "' of " + version + " has shape "
           + Arrays.toString(t.shape()) + " for a batch of " + rows + " rows");
     }
-    int per = rows == 0 ? 0 : Math.toIntExact(t.elementCount() / rows);
-    Object[] out = new Object[rows];
+    return rows == 0 ? 0 : Math.toIntExact(t.elementCount() / rows);
+  }
+
+  /**
+   * The output's values as an array of its column's element type: float, double, long (int64, and
+   * uint32 widened without its sign), int (int32, and the small integers widened) or boolean.
+   */
+  private Object primitives(Tensor t) {
     switch (dtype) {
-      case FLOAT32: case FLOAT16: case BFLOAT16: {
-        float[] all = t.toFloatArray();
-        for (int r = 0; r < rows; r++) {
-          out[r] = scalar ? (Object) all[r] : catalyst
-              ? UnsafeArrayData.fromPrimitiveArray(all, Platform.FLOAT_ARRAY_OFFSET + 4 * r * per, per, 4)
-              : Arrays.copyOfRange(all, r * per, (r + 1) * per);
+      case FLOAT32: case FLOAT16: case BFLOAT16: return t.toFloatArray();
+      case FLOAT64: return t.toDoubleArray();
+      case INT64: return t.toLongArray();
+      case UINT32: {
+        int[] bits = t.toIntArray();
+        long[] wide = new long[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+          wide[i] = bits[i] & 0xFFFFFFFFL;
         }
-        break;
+        return wide;
       }
-      case FLOAT64: {
-        double[] all = t.toDoubleArray();
-        for (int r = 0; r < rows; r++) {
-          out[r] = scalar ? (Object) all[r] : catalyst
-              ? UnsafeArrayData.fromPrimitiveArray(all, Platform.DOUBLE_ARRAY_OFFSET + 8 * r * per, per, 8)
-              : Arrays.copyOfRange(all, r * per, (r + 1) * per);
+      case INT32: return t.toIntArray();
+      case INT8: case UINT8: case INT16: case UINT16: {
+        double[] exact = t.toDoubles();
+        int[] wide = new int[exact.length];
+        for (int i = 0; i < exact.length; i++) {
+          wide[i] = (int) exact[i];
         }
-        break;
+        return wide;
       }
-      case INT64: case UINT32: {
-        long[] all;
-        if (dtype == DType.INT64) {
-          all = t.toLongArray();
-        } else {
-          int[] bits = t.toIntArray();
-          all = new long[bits.length];
-          for (int i = 0; i < bits.length; i++) {
-            all[i] = bits[i] & 0xFFFFFFFFL;
-          }
+      case BOOL: return t.toBooleanArray();
+      default: throw new IllegalStateException("no column type for " + dtype);
+    }
+  }
+
+  /** Strings in Spark's internal form: a {@link UTF8String} per row, or an array of them. */
+  private Object[] catalystStrings(String[] all, int rows, int per) {
+    Object[] out = new Object[rows];
+    for (int r = 0; r < rows; r++) {
+      if (scalar) {
+        out[r] = UTF8String.fromString(all[r]);
+      } else {
+        Object[] row = new Object[per];
+        for (int i = 0; i < per; i++) {
+          row[i] = UTF8String.fromString(all[r * per + i]);
         }
-        for (int r = 0; r < rows; r++) {
-          out[r] = scalar ? (Object) all[r] : catalyst
-              ? UnsafeArrayData.fromPrimitiveArray(all, Platform.LONG_ARRAY_OFFSET + 8 * r * per, per, 8)
-              : Arrays.copyOfRange(all, r * per, (r + 1) * per);
-        }
-        break;
+        out[r] = new GenericArrayData(row);
       }
-      case INT32: case INT8: case UINT8: case INT16: case UINT16: {
-        int[] all;
-        if (dtype == DType.INT32) {
-          all = t.toIntArray();
-        } else {
-          double[] wide = t.toDoubles();
-          all = new int[wide.length];
-          for (int i = 0; i < wide.length; i++) {
-            all[i] = (int) wide[i];
-          }
-        }
-        for (int r = 0; r < rows; r++) {
-          out[r] = scalar ? (Object) all[r] : catalyst
-              ? UnsafeArrayData.fromPrimitiveArray(all, Platform.INT_ARRAY_OFFSET + 4 * r * per, per, 4)
-              : Arrays.copyOfRange(all, r * per, (r + 1) * per);
-        }
-        break;
-      }
-      case BOOL: {
-        boolean[] all = t.toBooleanArray();
-        for (int r = 0; r < rows; r++) {
-          out[r] = scalar ? (Object) all[r] : catalyst
-              ? UnsafeArrayData.fromPrimitiveArray(all, Platform.BOOLEAN_ARRAY_OFFSET + r * per, per, 1)
-              : Arrays.copyOfRange(all, r * per, (r + 1) * per);
-        }
-        break;
-      }
-      case STRING: {
-        String[] all = t.toStringArray();
-        for (int r = 0; r < rows; r++) {
-          if (!catalyst) {
-            out[r] = scalar ? all[r] : Arrays.copyOfRange(all, r * per, (r + 1) * per);
-          } else if (scalar) {
-            out[r] = UTF8String.fromString(all[r]);
-          } else {
-            Object[] row = new Object[per];
-            for (int i = 0; i < per; i++) {
-              row[i] = UTF8String.fromString(all[r * per + i]);
-            }
-            out[r] = new GenericArrayData(row);
-          }
-        }
-        break;
-      }
-      default:
-        throw new IllegalStateException("no column type for " + dtype);
     }
     return out;
   }
