@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.paginators.ListObjectsV2Iterable;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -494,54 +495,31 @@ public final class S3ModelStore implements ModelStore, BlobFetcher {
 
   private boolean hasVersion(String model) {
     String prefix = keys.versions(model);
-    String continuation = null;
-    do {
-      ListObjectsV2Response page = listPage(prefix, null, continuation, 100);
-      for (S3Object object : page.contents()) {
-        if (Keys.versionOf(prefix, object.key()).isPresent()) {
-          return true;
-        }
-      }
-      continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (continuation != null);
-    return false;
+    // Lazily paged: stops at the first page with a version.
+    return listing(prefix, null, 100,
+        pages -> pages.contents().stream().anyMatch(o -> Keys.versionOf(prefix, o.key()).isPresent()));
   }
 
   private List<S3Object> list(String prefix, int pageSize) {
-    List<S3Object> objects = new ArrayList<>();
-    String continuation = null;
-    do {
-      ListObjectsV2Response page = listPage(prefix, null, continuation, pageSize);
-      objects.addAll(page.contents());
-      continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (continuation != null);
-    return objects;
+    return listing(prefix, null, pageSize, pages -> pages.contents().stream().toList());
   }
 
   private List<String> commonPrefixes(String prefix) {
-    List<String> prefixes = new ArrayList<>();
-    String continuation = null;
-    do {
-      ListObjectsV2Response page = listPage(prefix, "/", continuation, 1000);
-      for (CommonPrefix common : page.commonPrefixes()) {
-        prefixes.add(common.prefix());
-      }
-      continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-    } while (continuation != null);
-    return prefixes;
+    return listing(prefix, "/", 1000, pages -> pages.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
   }
 
-  private ListObjectsV2Response listPage(String prefix, String delimiter, String continuation, int pageSize) {
+  /**
+   * Reads a listing through the SDK's paginator, which requests the next page (continuation token)
+   * as {@code read} iterates; errors of any page are translated.
+   */
+  private <T> T listing(String prefix, String delimiter, int pageSize, Function<ListObjectsV2Iterable, T> read) {
     ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix)
         .maxKeys(pageSize).overrideConfiguration(requestConfig);
     if (delimiter != null) {
       request.delimiter(delimiter);
     }
-    if (continuation != null) {
-      request.continuationToken(continuation);
-    }
     try {
-      return client.listObjectsV2(request.build());
+      return read.apply(client.listObjectsV2Paginator(request.build()));
     } catch (SdkException e) {
       throw S3Errors.translate("list", where(prefix), bucket, e);
     }

@@ -101,6 +101,32 @@ class S3ModelStoreTest {
   }
 
   @Test
+  void listingsGoPastOnePageOfAThousandKeys() {
+    try (S3ModelStore store = store().build()) {
+      // Written with the plain client (the listing reads keys, not contents), in parallel: quicker.
+      int versions = 1_005;
+      int aliases = 1_003;
+      int models = 1_002;
+      java.util.stream.IntStream.rangeClosed(1, versions).parallel().forEach(v ->
+          raw.putObject(r -> r.bucket(bucket).key(store.prefix() + "models/big/versions/" + v + ".json"),
+              software.amazon.awssdk.core.sync.RequestBody.fromString("{}")));
+      java.util.stream.IntStream.range(0, aliases).parallel().forEach(a ->
+          raw.putObject(r -> r.bucket(bucket).key(store.prefix() + "models/big/aliases/a" + a + ".json"),
+              software.amazon.awssdk.core.sync.RequestBody.fromString("{}")));
+      java.util.stream.IntStream.range(0, models - 1).parallel().forEach(m ->
+          raw.putObject(r -> r.bucket(bucket).key(store.prefix() + "models/m" + m + "/versions/1.json"),
+              software.amazon.awssdk.core.sync.RequestBody.fromString("{}")));
+
+      List<Long> listed = store.versions("big");
+      assertEquals(versions, listed.size());
+      assertEquals(java.util.stream.LongStream.rangeClosed(1, versions).boxed().toList(), listed);
+      assertEquals(aliases, store.aliases("big").size());
+      assertEquals(models, store.models().size(), "big and m0 to m1000, each with a version");
+      assertTrue(store.models().contains("m1000"));
+    }
+  }
+
+  @Test
   void aGivenClientIsUsedButNeverClosed() {
     try (S3Client mine = s3.newClient()) {
       S3ModelStore store = S3ModelStore.builder().bucket(bucket).prefix("given").client(mine).build();
