@@ -122,6 +122,19 @@ public final class OnnxRuntime implements Runtime {
   static final String INTRA_OP_SPINNING = "session.intra_op.allow_spinning";
   static final String INTER_OP_SPINNING = "session.inter_op.allow_spinning";
 
+  /**
+   * ONNX Runtime session options set as a runtime made with {@code options} sets them for its CPU
+   * sessions (threads, spinning, optimization level), for running a model on ONNX Runtime directly
+   * with maas's settings, e.g. to compare the two. The caller closes them.
+   *
+   * @param options the runtime's options
+   * @return new session options
+   * @throws OrtException if ONNX Runtime refuses a setting
+   */
+  public static OrtSession.SessionOptions cpuSessionOptions(OnnxOptions options) throws OrtException {
+    return sessionOptions(Objects.requireNonNull(options, "options"), ExecutionProvider.cpu());
+  }
+
   /** The session options {@code opts} stand for, on {@code provider}; the caller closes them. */
   static OrtSession.SessionOptions sessionOptions(OnnxOptions opts, ExecutionProvider provider) throws OrtException {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();

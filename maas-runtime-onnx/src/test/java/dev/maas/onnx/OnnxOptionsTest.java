@@ -56,6 +56,18 @@ class OnnxOptionsTest {
     }
   }
 
+  @Test
+  void thePublicCpuSessionOptionsAreTheOnesTheRuntimeUses() throws Exception {
+    OnnxOptions o = OnnxOptions.defaults().withThreads(2, 1).withSpinning(true, false);
+    try (OrtSession.SessionOptions mine = OnnxRuntime.cpuSessionOptions(o);
+        OrtSession.SessionOptions runtimes = OnnxRuntime.sessionOptions(o, ExecutionProvider.cpu());
+        OrtSession.SessionOptions plain = OnnxRuntime.cpuSessionOptions(OnnxOptions.defaults())) {
+      assertEquals(runtimes.getConfigEntries(), mine.getConfigEntries());
+      assertEquals("1", mine.getConfigEntries().get("session.intra_op.allow_spinning"));
+      assertEquals("0", plain.getConfigEntries().get("session.intra_op.allow_spinning"), "maas's default");
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"false", "true"})
   void aSessionWithTwoIntraOpThreadsRunsEitherWay(boolean spinning) {

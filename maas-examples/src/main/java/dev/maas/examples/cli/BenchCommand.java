@@ -93,7 +93,12 @@ final class BenchCommand implements Callable<Integer> {
           Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        session = env.createSession(tmp.toString(), new OrtSession.SessionOptions());
+        // The settings of the CLI's own runtime (OnnxRuntime.create(): maas's defaults), so that
+        // the comparison is of maas against ONNX Runtime, not of two session configurations.
+        try (OrtSession.SessionOptions options = dev.maas.onnx.OnnxRuntime.cpuSessionOptions(
+            dev.maas.onnx.OnnxOptions.defaults())) {
+          session = env.createSession(tmp.toString(), options);
+        }
         OrtSession s = session;
         String v = m.modelVersion().toString();
         caller = () -> {
