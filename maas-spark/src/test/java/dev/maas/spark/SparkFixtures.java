@@ -35,6 +35,23 @@ final class SparkFixtures {
   }
 
   /** Writes a generated MLP to a file to deploy. */
+  /**
+   * Ends a test class's Spark world: the executors' services, then the test's own service and
+   * runtime (any may be null, if start-up failed), then the session.
+   */
+  static void stopAll(dev.maas.ModelService maas, OnnxRuntime runtime, SparkSession spark) {
+    dev.maas.spark.internal.ExecutorServices.closeAll();
+    if (maas != null) {
+      maas.close();
+    }
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
   static Path mlpFile(Path dir, int in, int hidden, int out, long seed) throws IOException {
     Path file = dir.resolve("mlp-" + in + "-" + hidden + "-" + out + "-" + seed + ".onnx");
     Files.write(file, SampleModels.mlp(in, hidden, out, seed));

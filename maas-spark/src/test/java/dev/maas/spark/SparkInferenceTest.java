@@ -79,16 +79,7 @@ class SparkInferenceTest {
 
   @AfterAll
   static void stop() {
-    ExecutorServices.closeAll();
-    if (maas != null) {
-      maas.close();
-    }
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (spark != null) {
-      spark.stop();
-    }
+    SparkFixtures.stopAll(maas, runtime, spark);
   }
 
   private static Path writeTo(Path file, byte[] bytes) throws Exception {

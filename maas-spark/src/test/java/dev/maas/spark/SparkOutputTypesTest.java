@@ -11,7 +11,7 @@ import dev.maas.Tensor;
 import dev.maas.onnx.OnnxOptions;
 import dev.maas.onnx.OnnxRuntime;
 import dev.maas.onnx.tools.OnnxModelBuilder;
-import dev.maas.spark.internal.ExecutorServices;
+import dev.maas.onnx.tools.OnnxTypes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,16 +70,7 @@ class SparkOutputTypesTest {
 
   @AfterAll
   static void stop() {
-    ExecutorServices.closeAll();
-    if (maas != null) {
-      maas.close();
-    }
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (spark != null) {
-      spark.stop();
-    }
+    SparkFixtures.stopAll(maas, runtime, spark);
   }
 
   /**
@@ -90,27 +81,10 @@ class SparkOutputTypesTest {
     return new float[] {r, (r % 4) * 0.75f, r % 3 == 0 ? 0f : r % 3 == 1 ? 100 + r : 3.0e9f + r * 1024};
   }
 
-  /** The ONNX TensorProto element type of a dtype, for Cast's {@code to}. */
-  private static long onnxType(DType dtype) {
-    switch (dtype) {
-      case FLOAT32: return 1;
-      case UINT8: return 2;
-      case INT8: return 3;
-      case UINT16: return 4;
-      case INT16: return 5;
-      case INT32: return 6;
-      case INT64: return 7;
-      case STRING: return 8;
-      case BOOL: return 9;
-      case FLOAT16: return 10;
-      case FLOAT64: return 11;
-      case UINT32: return 12;
-      case BFLOAT16: return 16;
-      default: throw new IllegalArgumentException(dtype.toString());
-    }
-  }
-
-  /** Spark's element type for a dtype's output column, as the README documents it. */
+  /**
+   * Spark's element type for a dtype's output column, as the README documents it (restated here,
+   * not taken from the code under test).
+   */
   private static DataType sparkType(DType dtype) {
     switch (dtype) {
       case FLOAT32: case FLOAT16: case BFLOAT16: return DataTypes.FloatType;
@@ -127,7 +101,7 @@ class SparkOutputTypesTest {
     String name = "cast-" + dtype.name().toLowerCase(java.util.Locale.ROOT);
     Path file = OnnxModelBuilder.create()
         .input("x", DType.FLOAT32, "batch", PER)
-        .node("Cast", List.of("x"), List.of("y"), Map.of("to", onnxType(dtype)))
+        .node("Cast", List.of("x"), List.of("y"), Map.of("to", OnnxTypes.toOnnx(dtype)))
         .output("y", dtype, "batch", PER)
         .writeTo(tmp.resolve(name + ".onnx"));
     maas.deploy(name, file);
