@@ -292,7 +292,7 @@ final class ModelManager {
    * hashed it when it was written and checks that it has not changed since) is not hashed again and
    * goes to the runtime as the file, once its size is checked: reading it into the heap first would
    * check nothing more (the store's check came before that read too) and would cost a transient
-   * copy of the model, up to twice its size, in the heap. Encrypted blobs are always decrypted in
+   * copy of the model, up to about three times its size, in the heap. Encrypted blobs are always decrypted in
    * memory.
    */
   private ModelSource fetchVerified(ModelVersion v, BlobRef blob) {
@@ -312,7 +312,7 @@ final class ModelManager {
       if (!vouched) {
         checkDigest(v, blob, Digests.sha256(local.get()));
       }
-      return ModelSource.of(local.get());
+      return ModelSource.of(local.get(), blob.fileName());
     }
     if (blob.size() > MAX_IN_MEMORY_BYTES) {
       throw new ModelLoadException(v + " is " + blob.size() + " bytes; models over 2 GiB must come unencrypted"

@@ -19,11 +19,22 @@ public final class ModelSource {
     this.fileName = fileName;
   }
 
-  /** A model in a local file. */
+  /** A model in a local file, known by the file's own name. */
   public static ModelSource of(Path path) {
     Objects.requireNonNull(path, "path");
     Path name = path.getFileName();
     return new ModelSource(path, null, name == null ? path.toString() : name.toString());
+  }
+
+  /**
+   * A model in a local file whose name is not the model's own, such as a content-addressed cache
+   * entry.
+   *
+   * @param path the file
+   * @param fileName the model's original file name, for messages and extension-based formats
+   */
+  public static ModelSource of(Path path, String fileName) {
+    return new ModelSource(Objects.requireNonNull(path, "path"), null, Objects.requireNonNull(fileName, "fileName"));
   }
 
   /**

@@ -160,6 +160,11 @@ public final class OnnxRuntime implements Runtime {
 
   private OnnxLoadedModel open(ModelSource source, OnnxOptions opts, ExecutionProvider provider, long footprint) {
     try (OrtSession.SessionOptions so = sessionOptions(opts, provider)) {
+      if (source.path() != null && isOrtFormatName(source.fileName()) && !isOrtFormatName(source.path().toString())) {
+        // ORT tells its own format from a file by the extension (and from bytes by their header):
+        // a file named otherwise, such as a cache entry named by its digest, must be said to be one.
+        so.addConfigEntry("session.load_model_format", "ORT");
+      }
       OrtSession session = source.path() != null
           ? env.createSession(source.path().toString(), so)
           : env.createSession(source.bytes(), so);
@@ -171,6 +176,10 @@ public final class OnnxRuntime implements Runtime {
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       throw new ModelLoadException("ONNX Runtime cannot load " + source.fileName() + " on " + provider + ": " + e, e);
     }
+  }
+
+  private static boolean isOrtFormatName(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT).endsWith(".ort");
   }
 
   private static OrtSession.SessionOptions.OptLevel level(OnnxOptions.OptimizationLevel l) {
