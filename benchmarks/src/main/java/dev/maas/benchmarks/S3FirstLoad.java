@@ -3,99 +3,123 @@ package dev.maas.benchmarks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The first cold load in a fresh JVM, which is what an application pays for its first model: nothing
- * of the SDK, the server or the cache is compiled yet. {@link S3LoadRatios} measures the steady state
- * (after 30 warm-up rounds); this measures the other end. Each round starts one new JVM per side,
- * alternating which goes first; a child sets up {@link S3LoadBenchmark} (server, 200 MiB blob) and
- * times exactly one {@code coldCachedS3Store} or one {@code coldPlainGetObject}.
+ * The first cold loads in a fresh JVM, which is what an application pays for its first models:
+ * nothing of the SDK, the server or the cache is compiled yet. {@link S3LoadRatios} measures the
+ * steady state (after 30 warm-up rounds); this measures the other end. Each round starts one new
+ * JVM per side, alternating which goes first; a child starts {@link S3LoadBenchmark}'s server and
+ * store and puts the blob there with a plain {@code putObject} (no download code of either side
+ * runs before the timing), then times {@code loads} cold loads in a row ({@code coldCachedS3Store}
+ * or {@code coldPlainGetObject}, each on an emptied target). The report gives, per load number, the
+ * median time of each side and their ratio: how each side's time falls as the JIT compiles it.
  *
  * <pre>
  * ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true \
- *   java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3FirstLoad [rounds=6] [sizeMib=200]
+ *   java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3FirstLoad [rounds=6] [sizeMib=200] [loads=1]
  * </pre>
  */
 public final class S3FirstLoad {
   private S3FirstLoad() {}
 
   /**
-   * With {@code child maas|plain sizeMib}: one timed load, printed as {@code millis=N}. Otherwise
-   * the driver: runs the children and prints both sides' times and the ratio of the medians.
+   * With {@code child maas|plain sizeMib loads}: the timed loads, printed as {@code millis=a,b,...}.
+   * Otherwise the driver: runs the children and prints the medians per load number.
    *
-   * @param args {@code [rounds] [sizeMib]}, or {@code child SIDE sizeMib}
+   * @param args {@code [rounds] [sizeMib] [loads]}, or {@code child SIDE sizeMib loads}
    * @throws Exception if a child cannot be run
    */
   public static void main(String[] args) throws Exception {
-    if (args.length == 3 && args[0].equals("child")) {
-      child(args[1].equals("maas"), Integer.parseInt(args[2]));
+    if (args.length == 4 && args[0].equals("child")) {
+      child(args[1].equals("maas"), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       return;
     }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
     int sizeMib = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-    List<Double> maas = new ArrayList<>();
-    List<Double> plain = new ArrayList<>();
+    int loads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    List<double[]> maas = new ArrayList<>();
+    List<double[]> plain = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
       boolean maasFirst = round % 2 == 0;
       for (boolean side : new boolean[] {maasFirst, !maasFirst}) {
-        (side ? maas : plain).add(runChild(side, sizeMib));
+        (side ? maas : plain).add(runChild(side, sizeMib, loads));
       }
     }
-    Collections.sort(maas);
-    Collections.sort(plain);
-    System.out.printf("first cold load in a fresh JVM, %d MiB, %d JVMs a side: maas %s ms, plain getObject %s ms;"
-        + " ratio of medians %.3f%n", sizeMib, rounds, maas, plain, median(maas) / median(plain));
+    System.out.printf("cold loads in a fresh JVM, %d MiB, %d JVMs a side, medians per load number:%n", sizeMib,
+        rounds);
+    for (int i = 0; i < loads; i++) {
+      double m = median(maas, i);
+      double p = median(plain, i);
+      System.out.printf("  load %3d: maas %7.1f ms, plain getObject %7.1f ms, ratio %.3f%n", i + 1, m, p, m / p);
+    }
+    if (loads == 1) {
+      System.out.println("  maas " + column(maas, 0) + " ms; plain " + column(plain, 0) + " ms");
+    }
   }
 
-  private static void child(boolean maas, int sizeMib) throws Exception {
+  private static void child(boolean maas, int sizeMib, int loads) throws Exception {
     S3LoadBenchmark b = new S3LoadBenchmark();
     b.sizeMib = sizeMib;
     b.parallelism = 4;
-    b.setUp();
+    b.startServerWithBlob(true);
+    StringBuilder times = new StringBuilder();
     try {
-      b.empty();
-      long start = System.nanoTime();
-      Object result = maas ? b.coldCachedS3Store() : b.coldPlainGetObject();
-      long nanos = System.nanoTime() - start;
-      if (result == null) {
-        throw new IllegalStateException("no result");
+      for (int i = 0; i < loads; i++) {
+        b.empty();
+        long start = System.nanoTime();
+        Object result = maas ? b.coldCachedS3Store() : b.coldPlainGetObject();
+        long nanos = System.nanoTime() - start;
+        if (result == null) {
+          throw new IllegalStateException("no result");
+        }
+        times.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6));
       }
-      System.out.printf("millis=%.1f%n", nanos / 1e6);
+      System.out.println("millis=" + times);
     } finally {
       b.tearDown();
     }
     System.exit(0); // whatever threads a library left behind
   }
 
-  private static double runChild(boolean maas, int sizeMib) throws Exception {
+  private static double[] runChild(boolean maas, int sizeMib, int loads) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = Files.createTempFile("maas-first-load-", ".log");
     try {
       Process process = new ProcessBuilder(java, "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
           "-cp", System.getProperty("java.class.path"), S3FirstLoad.class.getName(), "child",
-          maas ? "maas" : "plain", Integer.toString(sizeMib))
+          maas ? "maas" : "plain", Integer.toString(sizeMib), Integer.toString(loads))
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      if (!process.waitFor(3 + loads / 10, TimeUnit.MINUTES)) {
         process.destroyForcibly();
-        throw new IllegalStateException("child did not finish in 3 minutes:\n" + Files.readString(log));
+        throw new IllegalStateException("child did not finish in time:\n" + Files.readString(log));
       }
       String output = Files.readString(log);
-      Matcher millis = Pattern.compile("(?m)^millis=([0-9.]+)$").matcher(output);
+      Matcher millis = Pattern.compile("(?m)^millis=([0-9.,]+)$").matcher(output);
       if (process.exitValue() != 0 || !millis.find()) {
         throw new IllegalStateException("child exited with " + process.exitValue() + ":\n" + output);
       }
-      return Double.parseDouble(millis.group(1));
+      return Arrays.stream(millis.group(1).split(",")).mapToDouble(Double::parseDouble).toArray();
     } finally {
       Files.deleteIfExists(log);
     }
   }
 
-  private static double median(List<Double> sorted) {
+  private static List<Double> column(List<double[]> runs, int load) {
+    List<Double> values = new ArrayList<>();
+    for (double[] run : runs) {
+      values.add(run[load]);
+    }
+    values.sort(null);
+    return values;
+  }
+
+  private static double median(List<double[]> runs, int load) {
+    List<Double> sorted = column(runs, load);
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }

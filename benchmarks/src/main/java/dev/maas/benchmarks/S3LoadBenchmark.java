@@ -37,6 +37,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -116,6 +117,18 @@ public class S3LoadBenchmark {
   /** Starts the server, uploads the blob, fills the warm cache. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    startServerWithBlob(false);
+    warmCache = CachingModelStore.builder(store).directory(work.resolve("warm-cache"))
+        .maximumBytes((sizeMib + 1L) << 20).reverifyEveryUse(reverifyEveryUse).build();
+    warmEntry = warmCache.localBlobPath(digest).orElseThrow();
+  }
+
+  /**
+   * Starts the server, builds the store and puts the blob in the bucket; with {@code plainUpload},
+   * by one plain {@code putObject} rather than the store's upload, and without the warm cache, so
+   * that no download code of either side has run before the first timed load ({@link S3FirstLoad}).
+   */
+  void startServerWithBlob(boolean plainUpload) throws IOException {
     work = Files.createTempDirectory("maas-s3-bench-");
     s3 = LocalS3.onDisk(Files.createDirectories(work.resolve("s3-data")));
     bucket = s3.createBucket("bench");
@@ -124,12 +137,13 @@ public class S3LoadBenchmark {
         .parallelism(parallelism).build();
     Path blob = work.resolve("model.bin");
     digest = generate(blob, sizeMib);
-    store.putBlob(digest, blob);
-    Files.delete(blob);
     key = "blobs/sha256/" + digest;
-    warmCache = CachingModelStore.builder(store).directory(work.resolve("warm-cache"))
-        .maximumBytes((sizeMib + 1L) << 20).reverifyEveryUse(reverifyEveryUse).build();
-    warmEntry = warmCache.localBlobPath(digest).orElseThrow();
+    if (plainUpload) {
+      client.putObject(request -> request.bucket(bucket).key(key), RequestBody.fromFile(blob));
+    } else {
+      store.putBlob(digest, blob);
+    }
+    Files.delete(blob);
     coldCacheDir = work.resolve("cold-cache");
     plainTarget = work.resolve("plain.bin");
   }
@@ -189,8 +203,8 @@ public class S3LoadBenchmark {
   }
 
   /**
-   * maas: a cache hit, then the file read through as the service does (hashing it as it reads if
-   * the cache does not vouch for it).
+   * maas: a cache hit, then the file read through: the runtime's own read of the file the service
+   * hands it, or, when the cache does not vouch for it, the service's read that hashes it.
    */
   @Benchmark
   @Warmup(iterations = 30)

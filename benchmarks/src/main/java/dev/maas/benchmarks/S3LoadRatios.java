@@ -19,11 +19,15 @@ import org.openjdk.jmh.infra.Blackhole;
  * mvn -q -B -DskipTests package -pl benchmarks -am
  * ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true \
  *   java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
- *   -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3LoadRatios [rounds] [sizeMib] [parallelism] [forceToDisk] [reverifyEveryUse]
+ *   -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3LoadRatios [rounds] [sizeMib] [parallelism] \
+ *   [forceToDisk] [reverifyEveryUse] [warmupRounds]
  * </pre>
- * Defaults: 15 cold rounds (3 more to warm up), 200 MiB, parallelism 4, forceToDisk and reverifyEveryUse
- * false (the cache's defaults); warm rounds
- * are 4 times as many.
+ * Defaults: 15 cold rounds, 200 MiB, parallelism 4, forceToDisk and reverifyEveryUse false (the
+ * cache's defaults), 30 warm-up rounds before each comparison; warm rounds are 4 times as many. The
+ * warm-up matters: in a fresh JVM maas's cold load takes some 30 loads to reach its steady time
+ * (the JIT compiling the cache's, the ranged download's and the server's range-handling code) while
+ * a plain {@code getObject} settles after one or two, so with a short warm-up the ratio measures
+ * compilation. The first loads of a fresh JVM are measured apart, by {@link S3FirstLoad}.
  */
 public final class S3LoadRatios {
   private S3LoadRatios() {}

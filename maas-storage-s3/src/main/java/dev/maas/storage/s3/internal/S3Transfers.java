@@ -26,7 +26,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,6 +77,8 @@ public final class S3Transfers implements AutoCloseable {
   private final ExecutorService executor;
   private final Watchdog watchdog;
   private final Retrier retrier;
+  /** Download range buffers of {@code partSize}, kept between downloads. */
+  private final PartBuffers rangeBuffers;
 
   /**
    * Creates the transfer machinery for one store.
@@ -102,6 +103,8 @@ public final class S3Transfers implements AutoCloseable {
     this.requestConfig = AwsRequestOverrideConfiguration.builder().apiCallAttemptTimeout(requestTimeout).build();
     this.partSize = partSize;
     this.parallelism = parallelism;
+    // Enough for one download's ranges in flight plus the one being digested.
+    this.rangeBuffers = new PartBuffers(partSize, parallelism + 2);
     this.encryption = encryption;
     this.listener = listener;
     this.executor = Executors.newCachedThreadPool(daemonThreads("maas-s3-transfer-"));
@@ -436,17 +439,17 @@ public final class S3Transfers implements AutoCloseable {
   public String downloadTo(String key, long size, String etag, Path target) {
     ProgressTracker progress = new ProgressTracker(listener, TransferProgress.Direction.DOWNLOAD, bucket, key, size,
         nanoTime);
+    // Full-size buffers go round within a download and are kept for the next one (PartBuffers):
+    // at most `parallelism` ranges are in flight plus the one being digested.
+    boolean shared = size >= partSize;
     int bufferSize = (int) Math.min(partSize, size);
-    // Buffers go round: at most `parallelism` ranges are in flight plus the one being digested, and
-    // reusing them spares the heap a humongous allocation per range.
-    ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(parallelism + 2);
     try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
       MessageDigest digest = sha256();
       try (ParallelRangeInputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
           (offset, length) -> {
-            byte[] buffer = free.poll();
+            byte[] buffer = shared ? rangeBuffers.take() : new byte[bufferSize];
             // Each chunk is written as it arrives, so the disk works while the network does.
-            return fetchRange(key, etag, offset, length, buffer != null ? buffer : new byte[bufferSize], progress,
+            return fetchRange(key, etag, offset, length, buffer, progress,
                 (bytes, from, count, position) -> writeFully(out, bytes, from, count, position));
           })) {
         long done = 0;
@@ -454,7 +457,7 @@ public final class S3Transfers implements AutoCloseable {
           int length = (int) Math.min(partSize, size - done);
           digest.update(range, 0, length);
           done += length;
-          free.offer(range);
+          rangeBuffers.giveBack(range);
         }
       }
       progress.completed();

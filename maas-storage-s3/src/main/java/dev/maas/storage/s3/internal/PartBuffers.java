@@ -1,0 +1,63 @@
+package dev.maas.storage.s3.internal;
+
+import java.lang.ref.SoftReference;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Range buffers of one size, kept from one download to the next, so that a cold load does not
+ * allocate its buffers again: at the default 8 MiB each is a humongous object the JVM zeroes and
+ * its collector handles apart, some 50 MB per load at 4 ranges in flight. At most {@code max} are
+ * kept, and only softly, so the collector takes them back when memory runs short.
+ *
+ * <p>Thread-safe: concurrent downloads share the buffers.
+ */
+public final class PartBuffers {
+  private final int size;
+  private final int max;
+  private final ConcurrentLinkedDeque<SoftReference<byte[]>> spare = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger kept = new AtomicInteger();
+
+  /**
+   * Keeps up to {@code max} buffers of {@code size} bytes.
+   *
+   * @param size the size of every buffer
+   * @param max how many to keep between downloads
+   */
+  public PartBuffers(int size, int max) {
+    if (size < 1 || max < 0) {
+      throw new IllegalArgumentException("size " + size + ", max " + max);
+    }
+    this.size = size;
+    this.max = max;
+  }
+
+  /** A buffer of {@link #size()} bytes: a kept one if any is left, else a new one. */
+  public byte[] take() {
+    for (SoftReference<byte[]> ref = spare.pollFirst(); ref != null; ref = spare.pollFirst()) {
+      kept.decrementAndGet();
+      byte[] buffer = ref.get();
+      if (buffer != null) {
+        return buffer;
+      }
+    }
+    return new byte[size];
+  }
+
+  /** Keeps {@code buffer} for a later {@link #take} if it is of this size and fewer than max are kept. */
+  public void giveBack(byte[] buffer) {
+    if (buffer.length != size) {
+      return;
+    }
+    if (kept.incrementAndGet() > max) {
+      kept.decrementAndGet();
+      return;
+    }
+    spare.addFirst(new SoftReference<>(buffer));
+  }
+
+  /** The size of the buffers. */
+  public int size() {
+    return size;
+  }
+}
