@@ -34,7 +34,6 @@ final class SparkFixtures {
         .getOrCreate();
   }
 
-  /** Writes a generated MLP to a file to deploy. */
   /**
    * Ends a test class's Spark world: the executors' services, then the test's own service and
    * runtime (any may be null, if start-up failed), then the session.
@@ -52,6 +51,7 @@ final class SparkFixtures {
     }
   }
 
+  /** Writes a generated MLP to a file to deploy. */
   static Path mlpFile(Path dir, int in, int hidden, int out, long seed) throws IOException {
     Path file = dir.resolve("mlp-" + in + "-" + hidden + "-" + out + "-" + seed + ".onnx");
     Files.write(file, SampleModels.mlp(in, hidden, out, seed));

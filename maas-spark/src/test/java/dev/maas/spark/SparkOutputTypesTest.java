@@ -49,7 +49,6 @@ class SparkOutputTypesTest {
   private static OnnxRuntime runtime;
   private static ModelService maas;
   private static StoreSpec store;
-  private static Dataset<Row> data;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,14 +57,20 @@ class SparkOutputTypesTest {
     Path dir = Files.createDirectories(tmp.resolve("store"));
     maas = ModelService.builder().storeDirectory(dir).runtime(runtime).build();
     store = StoreSpec.directory(dir);
+  }
+
+  /** Rows of an id, three features for the [batch, 3] model and one value for the [batch] model. */
+  private static Dataset<Row> data(DType dtype) {
     List<Row> rows = new ArrayList<>();
     for (int r = 0; r < ROWS; r++) {
-      rows.add(RowFactory.create((long) r, features(r)));
+      float[] f = features(r, dtype);
+      rows.add(RowFactory.create((long) r, f, f[2]));
     }
     StructType schema = new StructType()
         .add("id", DataTypes.LongType, false)
-        .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    data = spark.createDataFrame(rows, schema).repartition(2);
+        .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+        .add("value", DataTypes.FloatType, false);
+    return spark.createDataFrame(rows, schema).repartition(2);
   }
 
   @AfterAll
@@ -74,11 +79,17 @@ class SparkOutputTypesTest {
   }
 
   /**
-   * Non-negative values (a negative float cast to an unsigned type is undefined in C++): whole,
-   * fractional, zero, and past 2^31, where a uint32 must be widened without its sign.
+   * Values every cast defines: non-negative (a negative float cast to an unsigned type is
+   * undefined in C++) and in the dtype's range (so is an out-of-range cast); whole, fractional and
+   * zero, and past 2^31 where the dtype holds it, where a uint32 must be widened without its sign.
    */
-  private static float[] features(int r) {
-    return new float[] {r, (r % 4) * 0.75f, r % 3 == 0 ? 0f : r % 3 == 1 ? 100 + r : 3.0e9f + r * 1024};
+  private static float[] features(int r, DType dtype) {
+    boolean wide = switch (dtype) {
+      case UINT32, INT64, FLOAT32, FLOAT16, BFLOAT16, FLOAT64, BOOL, STRING -> true;
+      default -> false;
+    };
+    float third = r % 3 == 0 ? 0f : r % 3 == 1 || !wide ? 100 + r : 3.0e9f + r * 1024;
+    return new float[] {r, (r % 4) * 0.75f, third};
   }
 
   /**
@@ -97,21 +108,24 @@ class SparkOutputTypesTest {
     }
   }
 
-  private static String deployCast(DType dtype) throws Exception {
-    String name = "cast-" + dtype.name().toLowerCase(java.util.Locale.ROOT);
+  /** Deploys {@code y = Cast(x)} to {@code dtype}, of shape [batch, 3] or, {@code rankOne}, [batch]. */
+  private static String deployCast(DType dtype, boolean rankOne) throws Exception {
+    String name = (rankOne ? "cast1-" : "cast-") + dtype.name().toLowerCase(java.util.Locale.ROOT);
+    Object[] dims = rankOne ? new Object[] {"batch"} : new Object[] {"batch", PER};
     Path file = OnnxModelBuilder.create()
-        .input("x", DType.FLOAT32, "batch", PER)
+        .input("x", DType.FLOAT32, dims)
         .node("Cast", List.of("x"), List.of("y"), Map.of("to", OnnxTypes.toOnnx(dtype)))
-        .output("y", dtype, "batch", PER)
+        .output("y", dtype, dims)
         .writeTo(tmp.resolve(name + ".onnx"));
     maas.deploy(name, file);
     return name;
   }
 
   /** What predict gives for row {@code r}, as the Java values Spark hands out for the column. */
-  private static List<Object> expected(String name, DType dtype, int r) {
-    Tensor y = maas.predict(ModelRef.parse(name + ":1"), InferenceRequest.of("x", Tensor.of(features(r), 1, PER)))
-        .output("y");
+  private static List<Object> expected(String name, DType dtype, int r, boolean rankOne) {
+    float[] f = features(r, dtype);
+    Tensor x = rankOne ? Tensor.of(new float[] {f[2]}, 1) : Tensor.of(f, 1, PER);
+    Tensor y = maas.predict(ModelRef.parse(name + ":1"), InferenceRequest.of("x", x)).output("y");
     List<Object> values = new ArrayList<>();
     switch (dtype) {
       case FLOAT32: case FLOAT16: case BFLOAT16:
@@ -154,29 +168,38 @@ class SparkOutputTypesTest {
   @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT16", "BFLOAT16", "FLOAT64", "INT8", "UINT8", "INT16",
       "UINT16", "INT32", "UINT32", "INT64", "BOOL", "STRING"})
   void eachOutputDtypeLandsInItsColumnTypeWithPredictsValues(DType dtype) throws Exception {
-    String name = deployCast(dtype);
-    Dataset<Row> scored = SparkInference.builder().store(store).model(name + ":1").runtime(ONE_THREAD)
-        .input("x", "features").output("y", "y").batchSize(5).build().transform(data);
+    Dataset<Row> data = data(dtype);
+    String suffix = dtype.name().toLowerCase(java.util.Locale.ROOT);
+    data.createOrReplaceTempView("rows_" + suffix);
+    for (boolean rankOne : new boolean[] {false, true}) {
+      String name = deployCast(dtype, rankOne);
+      String column = rankOne ? "value" : "features";
+      Dataset<Row> scored = SparkInference.builder().store(store).model(name + ":1").runtime(ONE_THREAD)
+          .input("x", column).output("y", "y").batchSize(5).build().transform(data);
 
-    assertEquals(new ArrayType(sparkType(dtype), false), scored.schema().apply("y").dataType(),
-        "column type of " + dtype);
-    List<Row> rows = scored.select("id", "y").collectAsList();
-    assertEquals(ROWS, rows.size());
-    for (Row row : rows) {
-      int r = Math.toIntExact(row.getLong(0));
-      assertEquals(expected(name, dtype, r), row.getList(1), dtype + " row " + r);
-    }
+      DataType expectedType = rankOne ? sparkType(dtype) : new ArrayType(sparkType(dtype), false);
+      assertEquals(expectedType, scored.schema().apply("y").dataType(), "column type of " + name);
+      List<Row> rows = scored.select("id", "y").collectAsList();
+      assertEquals(ROWS, rows.size());
+      for (Row row : rows) {
+        int r = Math.toIntExact(row.getLong(0));
+        assertEquals(expected(name, dtype, r, rankOne), values(row, rankOne), name + " row " + r);
+      }
 
-    // The SQL function converts the same output to Spark's external values one row at a time.
-    SparkInference.builder().store(store).model(name + ":1").runtime(ONE_THREAD).build()
-        .registerUdf(spark, "score_" + dtype.name().toLowerCase(java.util.Locale.ROOT));
-    data.createOrReplaceTempView("rows_" + dtype.name().toLowerCase(java.util.Locale.ROOT));
-    List<Row> viaSql = spark.sql("SELECT id, score_" + dtype.name().toLowerCase(java.util.Locale.ROOT)
-        + "(features) FROM rows_" + dtype.name().toLowerCase(java.util.Locale.ROOT)).collectAsList();
-    assertEquals(ROWS, viaSql.size());
-    for (Row row : viaSql) {
-      int r = Math.toIntExact(row.getLong(0));
-      assertEquals(expected(name, dtype, r), row.getList(1), dtype + " row " + r + " through SQL");
+      // The SQL function converts the same output to Spark's external values one row at a time.
+      String function = "score_" + name.replace('-', '_');
+      SparkInference.builder().store(store).model(name + ":1").runtime(ONE_THREAD).build().registerUdf(spark, function);
+      List<Row> viaSql = spark.sql("SELECT id, " + function + "(" + column + ") FROM rows_" + suffix).collectAsList();
+      assertEquals(ROWS, viaSql.size());
+      for (Row row : viaSql) {
+        int r = Math.toIntExact(row.getLong(0));
+        assertEquals(expected(name, dtype, r, rankOne), values(row, rankOne), name + " row " + r + " through SQL");
+      }
     }
+  }
+
+  /** Field 1 of {@code row} as a list: its elements, or its one value. */
+  private static List<Object> values(Row row, boolean rankOne) {
+    return rankOne ? java.util.Collections.singletonList(row.get(1)) : row.getList(1);
   }
 }
