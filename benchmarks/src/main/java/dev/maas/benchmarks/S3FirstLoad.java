@@ -19,13 +19,22 @@ import java.util.regex.Pattern;
  * or {@code coldPlainGetObject}, each on an emptied target). The report gives, per load number, the
  * median time of each side and their ratio: how each side's time falls as the JIT compiles it.
  *
+ * <p>With {@code separate} as the fourth argument the server runs in a process of its own ({@link
+ * S3ServerProcess}), warmed before the measured rounds by one child of each side doing 30 loads
+ * (discarded): the clients start fresh, the server is warm, as a real S3 service is. Otherwise each
+ * child runs its own in-process server, which starts as cold as the client and whose range handling
+ * (only maas's side asks for ranges) is compiled during the measured loads too.
+ *
  * <pre>
  * ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true \
- *   java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3FirstLoad [rounds=6] [sizeMib=200] [loads=1]
+ *   java -cp benchmarks/target/benchmarks.jar dev.maas.benchmarks.S3FirstLoad [rounds=6] [sizeMib=200] [loads=1] [separate|inprocess] [partMib=8]
  * </pre>
  */
 public final class S3FirstLoad {
   private S3FirstLoad() {}
+
+  /** The part size the children's stores use, in MiB. */
+  private static int partMib = 8;
 
   /**
    * With {@code child maas|plain sizeMib loads}: the timed loads, printed as {@code millis=a,b,...}.
@@ -35,38 +44,75 @@ public final class S3FirstLoad {
    * @throws Exception if a child cannot be run
    */
   public static void main(String[] args) throws Exception {
-    if (args.length == 4 && args[0].equals("child")) {
-      child(args[1].equals("maas"), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+    if (args.length >= 5 && args[0].equals("child")) {
+      String[] server = args.length == 8 ? new String[] {args[5], args[6], args[7]} : null;
+      child(args[1].equals("maas"), Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+          server);
       return;
     }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
     int sizeMib = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int loads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    List<double[]> maas = new ArrayList<>();
-    List<double[]> plain = new ArrayList<>();
-    for (int round = 0; round < rounds; round++) {
-      boolean maasFirst = round % 2 == 0;
-      for (boolean side : new boolean[] {maasFirst, !maasFirst}) {
-        (side ? maas : plain).add(runChild(side, sizeMib, loads));
+    boolean separate = args.length > 3 && args[3].equals("separate");
+    partMib = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+    Process serverProcess = null;
+    String[] server = null;
+    Path serverData = Files.createTempDirectory("maas-s3-server-");
+    try {
+      if (separate) {
+        serverProcess = new ProcessBuilder(javaCommand(), "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", System.getProperty("java.class.path"), S3ServerProcess.class.getName(), serverData.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(serverProcess.getInputStream(),
+            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        Matcher m = Pattern.compile("endpoint=(\\S+) secret=(\\S+) bucket=(\\S+)").matcher(line == null ? "" : line);
+        if (!m.find()) {
+          throw new IllegalStateException("the server process said: " + line);
+        }
+        server = new String[] {m.group(1), m.group(2), m.group(3)};
+        runChild(true, sizeMib, 30, server);   // warms the server's range handling
+        runChild(false, sizeMib, 30, server);  // and its whole-object GETs
       }
-    }
-    System.out.printf("cold loads in a fresh JVM, %d MiB, %d JVMs a side, medians per load number:%n", sizeMib,
-        rounds);
-    for (int i = 0; i < loads; i++) {
-      double m = median(maas, i);
-      double p = median(plain, i);
-      System.out.printf("  load %3d: maas %7.1f ms, plain getObject %7.1f ms, ratio %.3f%n", i + 1, m, p, m / p);
-    }
-    if (loads == 1) {
-      System.out.println("  maas " + column(maas, 0) + " ms; plain " + column(plain, 0) + " ms");
+      List<double[]> maas = new ArrayList<>();
+      List<double[]> plain = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        boolean maasFirst = round % 2 == 0;
+        for (boolean side : new boolean[] {maasFirst, !maasFirst}) {
+          (side ? maas : plain).add(runChild(side, sizeMib, loads, server));
+        }
+      }
+      System.out.printf("cold loads in a fresh JVM, %d MiB, %d JVMs a side, server %s, ranges of %d MiB, medians per"
+          + " load number:%n", sizeMib, rounds, separate ? "in a process of its own, warmed" : "in each client's JVM",
+          partMib);
+      for (int i = 0; i < loads; i++) {
+        double m = median(maas, i);
+        double p = median(plain, i);
+        System.out.printf("  load %3d: maas %7.1f ms, plain getObject %7.1f ms, ratio %.3f%n", i + 1, m, p, m / p);
+      }
+      if (loads == 1) {
+        System.out.println("  maas " + column(maas, 0) + " ms; plain " + column(plain, 0) + " ms");
+      }
+    } finally {
+      if (serverProcess != null) {
+        serverProcess.getOutputStream().close();
+        if (!serverProcess.waitFor(30, TimeUnit.SECONDS)) {
+          serverProcess.destroyForcibly();
+        }
+      }
+      S3LoadBenchmark.deleteTree(serverData);
     }
   }
 
-  private static void child(boolean maas, int sizeMib, int loads) throws Exception {
+  private static void child(boolean maas, int sizeMib, int loads, int partMib, String[] server) throws Exception {
     S3LoadBenchmark b = new S3LoadBenchmark();
     b.sizeMib = sizeMib;
     b.parallelism = 4;
-    b.startServerWithBlob(true);
+    b.partMib = partMib;
+    if (server != null) {
+      b.useServer(java.net.URI.create(server[0]), server[1], server[2]);
+    } else {
+      b.startServerWithBlob(true);
+    }
     StringBuilder times = new StringBuilder();
     try {
       for (int i = 0; i < loads; i++) {
@@ -86,14 +132,21 @@ public final class S3FirstLoad {
     System.exit(0); // whatever threads a library left behind
   }
 
-  private static double[] runChild(boolean maas, int sizeMib, int loads) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  private static String javaCommand() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static double[] runChild(boolean maas, int sizeMib, int loads, String[] server) throws Exception {
     Path log = Files.createTempFile("maas-first-load-", ".log");
     try {
-      Process process = new ProcessBuilder(java, "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-          "-cp", System.getProperty("java.class.path"), S3FirstLoad.class.getName(), "child",
-          maas ? "maas" : "plain", Integer.toString(sizeMib), Integer.toString(loads))
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      List<String> command = new ArrayList<>(List.of(javaCommand(), "-Xmx1g",
+          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+          S3FirstLoad.class.getName(), "child", maas ? "maas" : "plain", Integer.toString(sizeMib),
+          Integer.toString(loads), Integer.toString(partMib)));
+      if (server != null) {
+        command.addAll(List.of(server));
+      }
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!process.waitFor(3 + loads / 10, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new IllegalStateException("child did not finish in time:\n" + Files.readString(log));

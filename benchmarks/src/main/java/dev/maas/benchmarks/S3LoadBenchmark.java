@@ -90,6 +90,13 @@ public class S3LoadBenchmark {
   @Param("4")
   public int parallelism;
 
+  /**
+   * The store's part size in MiB: its upload parts and download ranges (8, the store's default).
+   * Larger ranges mean fewer requests per load, which a cold JVM pays for dearly, but more memory.
+   */
+  @Param("8")
+  public int partMib;
+
   /** Whether the cache forces each new entry to disk before it becomes visible (false: the cache's default). */
   @Param("false")
   public boolean forceToDisk;
@@ -132,16 +139,48 @@ public class S3LoadBenchmark {
     work = Files.createTempDirectory("maas-s3-bench-");
     s3 = LocalS3.onDisk(Files.createDirectories(work.resolve("s3-data")));
     bucket = s3.createBucket("bench");
-    client = s3.newClient();
-    store = S3ModelStore.builder().bucket(bucket).endpoint(s3.endpoint()).credentialsProvider(s3.credentials())
-        .parallelism(parallelism).build();
+    connect(s3.endpoint(), s3.credentials(), plainUpload);
+  }
+
+  /**
+   * Uses a server of another process ({@link S3ServerProcess}) with bucket {@code bucket}: builds
+   * the clients and puts the blob there with a plain {@code putObject} unless it is there already.
+   */
+  void useServer(java.net.URI endpoint, String secretKey, String bucket) throws IOException {
+    work = Files.createTempDirectory("maas-s3-bench-");
+    this.bucket = bucket;
+    connect(endpoint, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(LocalS3.ACCESS_KEY, secretKey)), true);
+  }
+
+  private void connect(java.net.URI endpoint, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials,
+      boolean plainUpload) throws IOException {
+    client = S3Client.builder().endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+        .forcePathStyle(true).credentialsProvider(credentials)
+        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()).build();
+    store = S3ModelStore.builder().bucket(bucket).endpoint(endpoint).credentialsProvider(credentials)
+        .parallelism(parallelism).partSize((long) partMib << 20).build();
     Path blob = work.resolve("model.bin");
     digest = generate(blob, sizeMib);
     key = "blobs/sha256/" + digest;
-    if (plainUpload) {
-      client.putObject(request -> request.bucket(bucket).key(key), RequestBody.fromFile(blob));
-    } else {
-      store.putBlob(digest, blob);
+    boolean present;
+    try {
+      client.headObject(request -> request.bucket(bucket).key(key));
+      present = true;
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+      present = false;
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw e;
+      }
+      present = false;
+    }
+    if (!present) {
+      if (plainUpload) {
+        client.putObject(request -> request.bucket(bucket).key(key), RequestBody.fromFile(blob));
+      } else {
+        store.putBlob(digest, blob);
+      }
     }
     Files.delete(blob);
     coldCacheDir = work.resolve("cold-cache");
@@ -160,7 +199,9 @@ public class S3LoadBenchmark {
   public void tearDown() throws IOException {
     store.close();
     client.close();
-    s3.close();
+    if (s3 != null) {
+      s3.close(); // not when the server is another process's
+    }
     deleteTree(work);
   }
 
