@@ -44,6 +44,9 @@ import org.apache.spark.sql.SparkSession;
  * into one array per row (as the Spark path makes one array value per row). Spark reads the rows
  * from a cached dataset (built before timing) and writes the scored rows to Spark's {@code noop}
  * sink. Data generation, caching, session start-up and model loading are outside every timed block.
+ * A further block takes the scored rows straight from maas-spark's function (the RDD under the
+ * scored dataset), without Spark's final projection or a sink: what a plan node of our own could
+ * save at most on the output side.
  *
  * <p><b>How.</b> Rounds alternate the two sides in adjacent blocks (loop, Spark, Spark, loop...) so
  * a change in the machine's load hits both alike, after warm-up runs that are not counted. Each
@@ -170,8 +173,13 @@ public final class SparkThroughput {
     }
   }
 
-  /** One round's blocks at one task-thread count. */
-  record Round(Block loop, Block scored, Block read, Block job) {}
+  /**
+   * One round's blocks at one task-thread count. {@code unprojected}: the same scoring, but its
+   * rows taken straight from maas-spark's function (the RDD under the scored dataset), without the
+   * projection Spark puts over that RDD and without a sink: what a physical plan node of our own
+   * could save at most on the output side.
+   */
+  record Round(Block loop, Block scored, Block read, Block job, Block unprojected) {}
 
   private String measure(String args) throws Exception {
     float[] all = featuresOf(0, Math.toIntExact(rows), in);
@@ -213,10 +221,13 @@ public final class SparkThroughput {
       Block read = timed(spark, taskCpu, rows, () -> data.write().format("noop").mode("overwrite").save());
       Block job = timed(spark, taskCpu, partitions,
           () -> scoring.transform(tiny).write().format("noop").mode("overwrite").save());
+      org.apache.spark.rdd.RDD<org.apache.spark.sql.catalyst.InternalRow> direct =
+          ((org.apache.spark.sql.execution.LogicalRDD) scoring.transform(data).queryExecution().analyzed()).rdd();
+      Block unprojected = timed(spark, taskCpu, rows, () -> direct.toJavaRDD().foreach(row -> { }));
       if (!loopFirst) {
         loop = loop(service, all, threads);
       }
-      return new Round(loop, scored, read, job);
+      return new Round(loop, scored, read, job, unprojected);
     } finally {
       spark.stop();
     }
@@ -346,6 +357,9 @@ public final class SparkThroughput {
         r -> r.scored().cpuPerRow() / r.loop().cpuPerRow() - 1));
     lines.add("    of which maas-spark (reading excluded):     " + pct(one,
         r -> (r.scored().cpuPerRow() - r.read().cpuPerRow()) / r.loop().cpuPerRow() - 1));
+    lines.add("  CPU per row, local[1], no final projection:   " + us(median(one, r -> r.unprojected().cpuPerRow())));
+    lines.add("    overhead over the loop without it:          " + pct(one,
+        r -> r.unprojected().cpuPerRow() / r.loop().cpuPerRow() - 1));
     lines.add("  per-row process-CPU overhead (GC, JIT too):   " + pct(one,
         r -> r.scored().processCpuNanos() / r.loop().processCpuNanos() - 1));
     lines.add("    a job's fixed process CPU subtracted:       " + pct(one,
