@@ -5,12 +5,13 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Range buffers of one size, kept from one download to the next, so that a cold load does not
- * allocate its buffers again: at the default 8 MiB each is a humongous object the JVM zeroes and
- * its collector handles apart, some 50 MB per load at 4 ranges in flight. At most {@code max} are
- * kept, and only softly, so the collector takes them back when memory runs short.
+ * Buffers of one size (download ranges, upload parts), kept from one transfer to the next, so that a
+ * cold load does not allocate its buffers again: at the default 8 MiB each is a humongous object
+ * the JVM zeroes and its collector handles apart, some 50 MB per load at 4 ranges in flight. At
+ * most {@code max} are kept, and only softly, so the collector takes them back when memory runs
+ * short.
  *
- * <p>Thread-safe: concurrent downloads share the buffers.
+ * <p>Thread-safe: concurrent transfers share the buffers.
  */
 public final class PartBuffers {
   private final int size;

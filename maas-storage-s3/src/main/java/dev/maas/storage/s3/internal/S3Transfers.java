@@ -77,8 +77,8 @@ public final class S3Transfers implements AutoCloseable {
   private final ExecutorService executor;
   private final Watchdog watchdog;
   private final Retrier retrier;
-  /** Download range buffers of {@code partSize}, kept between downloads. */
-  private final PartBuffers rangeBuffers;
+  /** Buffers of {@code partSize} (download ranges, upload parts), kept between transfers. */
+  private final PartBuffers partBuffers;
 
   /**
    * Creates the transfer machinery for one store.
@@ -104,7 +104,7 @@ public final class S3Transfers implements AutoCloseable {
     this.partSize = partSize;
     this.parallelism = parallelism;
     // Enough for one download's ranges in flight plus the one being digested.
-    this.rangeBuffers = new PartBuffers(partSize, parallelism + 2);
+    this.partBuffers = new PartBuffers(partSize, parallelism + 2);
     this.encryption = encryption;
     this.listener = listener;
     this.executor = Executors.newCachedThreadPool(daemonThreads("maas-s3-transfer-"));
@@ -310,7 +310,8 @@ public final class S3Transfers implements AutoCloseable {
           // Waiting here bounds memory to `parallelism` parts in flight plus the one being read.
           inFlight.acquire();
           failFast(parts);
-          byte[] buffer = readFully(channel, offset, length, file);
+          // Full parts reuse the buffers downloads keep (uploadPart reads the buffer, never keeps it).
+          byte[] buffer = readFully(channel, offset, length == partSize ? partBuffers.take() : new byte[length], file);
           // The digest covers exactly the bytes sent, so a file changing under us cannot slip through.
           digest.update(buffer);
           int number = partNumber;
@@ -318,6 +319,7 @@ public final class S3Transfers implements AutoCloseable {
             try {
               return uploadPart(key, uploadId, number, buffer, progress);
             } finally {
+              partBuffers.giveBack(buffer);
               inFlight.release();
             }
           }));
@@ -394,8 +396,8 @@ public final class S3Transfers implements AutoCloseable {
     }
   }
 
-  private static byte[] readFully(FileChannel channel, long offset, int length, Path file) throws IOException {
-    byte[] buffer = new byte[length];
+  /** Fills {@code buffer} from {@code offset} of the file and returns it. */
+  private static byte[] readFully(FileChannel channel, long offset, byte[] buffer, Path file) throws IOException {
     ByteBuffer target = ByteBuffer.wrap(buffer);
     while (target.hasRemaining()) {
       if (channel.read(target, offset + target.position()) < 0) {
@@ -447,7 +449,7 @@ public final class S3Transfers implements AutoCloseable {
       MessageDigest digest = sha256();
       try (ParallelRangeInputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
           (offset, length) -> {
-            byte[] buffer = shared ? rangeBuffers.take() : new byte[bufferSize];
+            byte[] buffer = shared ? partBuffers.take() : new byte[bufferSize];
             // Each chunk is written as it arrives, so the disk works while the network does.
             return fetchRange(key, etag, offset, length, buffer, progress,
                 (bytes, from, count, position) -> writeFully(out, bytes, from, count, position));
@@ -457,7 +459,7 @@ public final class S3Transfers implements AutoCloseable {
           int length = (int) Math.min(partSize, size - done);
           digest.update(range, 0, length);
           done += length;
-          rangeBuffers.giveBack(range);
+          partBuffers.giveBack(range);
         }
       }
       progress.completed();
