@@ -37,10 +37,11 @@ public final class S3FirstLoad {
   private static int partMib = 8;
 
   /**
-   * With {@code child maas|plain sizeMib loads}: the timed loads, printed as {@code millis=a,b,...}.
-   * Otherwise the driver: runs the children and prints the medians per load number.
+   * With {@code child maas|plain sizeMib loads partMib [endpoint secret bucket]}: the timed loads,
+   * printed as {@code millis=a,b,...}. Otherwise the driver: runs the children and prints the
+   * medians per load number.
    *
-   * @param args {@code [rounds] [sizeMib] [loads]}, or {@code child SIDE sizeMib loads}
+   * @param args {@code [rounds] [sizeMib] [loads] [separate|inprocess] [partMib]}, or the child's
    * @throws Exception if a child cannot be run
    */
   public static void main(String[] args) throws Exception {
@@ -53,7 +54,11 @@ public final class S3FirstLoad {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
     int sizeMib = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int loads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-    boolean separate = args.length > 3 && args[3].equals("separate");
+    String where = args.length > 3 ? args[3] : "inprocess";
+    if (!where.equals("separate") && !where.equals("inprocess")) {
+      throw new IllegalArgumentException("the fourth argument is separate or inprocess, not " + where);
+    }
+    boolean separate = where.equals("separate");
     partMib = args.length > 4 ? Integer.parseInt(args[4]) : 8;
     Process serverProcess = null;
     String[] server = null;
@@ -63,8 +68,27 @@ public final class S3FirstLoad {
         serverProcess = new ProcessBuilder(javaCommand(), "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp", System.getProperty("java.class.path"), S3ServerProcess.class.getName(), serverData.toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(serverProcess.getInputStream(),
-            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+            serverProcess.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+          try {
+            first.complete(out.readLine());
+            while (out.readLine() != null) {
+              // drained, so the server never blocks on a full pipe
+            }
+          } catch (java.io.IOException e) {
+            first.complete(null);
+          }
+        }, "server-output");
+        reader.setDaemon(true);
+        reader.start();
+        String line;
+        try {
+          line = first.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException("the server process did not start in 60 s");
+        }
         Matcher m = Pattern.compile("endpoint=(\\S+) secret=(\\S+) bucket=(\\S+)").matcher(line == null ? "" : line);
         if (!m.find()) {
           throw new IllegalStateException("the server process said: " + line);
@@ -108,13 +132,13 @@ public final class S3FirstLoad {
     b.sizeMib = sizeMib;
     b.parallelism = 4;
     b.partMib = partMib;
-    if (server != null) {
-      b.useServer(java.net.URI.create(server[0]), server[1], server[2]);
-    } else {
-      b.startServerWithBlob(true);
-    }
     StringBuilder times = new StringBuilder();
     try {
+      if (server != null) {
+        b.useServer(java.net.URI.create(server[0]), server[1], server[2]);
+      } else {
+        b.startServerWithBlob(true);
+      }
       for (int i = 0; i < loads; i++) {
         b.empty();
         long start = System.nanoTime();

@@ -95,7 +95,7 @@ public class S3LoadBenchmark {
    * Larger ranges mean fewer requests per load, which a cold JVM pays for dearly, but more memory.
    */
   @Param("8")
-  public int partMib;
+  public int partMib = 8; // the initial value for drivers that make the class with new (S3LoadRatios)
 
   /** Whether the cache forces each new entry to disk before it becomes visible (false: the cache's default). */
   @Param("false")
@@ -197,12 +197,18 @@ public class S3LoadBenchmark {
   /** Stops the server and removes the files. */
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
-    store.close();
-    client.close();
+    if (store != null) {
+      store.close();
+    }
+    if (client != null) {
+      client.close();
+    }
     if (s3 != null) {
       s3.close(); // not when the server is another process's
     }
-    deleteTree(work);
+    if (work != null) {
+      deleteTree(work);
+    }
   }
 
   /**

@@ -49,8 +49,8 @@ public final class S3LoadRatios {
     int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 30;
     Blackhole blackhole = new Blackhole(
         "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-    b.setUp();
     try {
+      b.setUp();
       report("cold vs plain getObject (target <= 1.10)", paired(b, warmup, rounds,
           b::coldCachedS3Store, b::coldPlainGetObject));
       report("cold vs getObject + SHA-256 + force by hand", paired(b, warmup, rounds,

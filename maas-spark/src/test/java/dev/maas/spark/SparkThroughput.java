@@ -340,6 +340,7 @@ public final class SparkThroughput {
         lines.add(row(i, "loop" + threads, r.loop()));
         lines.add(row(i, "local[" + threads + "]", r.scored()));
         lines.add(row(i, "read" + threads, r.read()));
+        lines.add(row(i, "noproj" + threads, r.unprojected()));
         lines.add(String.format(Locale.ROOT, "%-5d %-8s %9.0f ms per job (one row per partition), process CPU %.0f ms",
             i, "job" + threads, r.job().seconds() * 1e3, r.job().processCpuNanos() / 1e6));
         i++;
