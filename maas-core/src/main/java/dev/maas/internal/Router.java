@@ -47,7 +47,7 @@ final class Router {
   private final ConcurrentHashMap<ModelVersion, Boolean> pinnedVersions = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private record Swap(long to, CompletableFuture<Void> done) {}
+  private record Swap(ModelVersion to, CompletableFuture<Void> done) {}
 
   Router(Catalog catalog, ModelManager manager, Events events, ScheduledExecutorService swapThreads,
       Function<String, VersionPolicy> policies, Clock clock) {
@@ -188,12 +188,12 @@ final class Router {
    * when the slot has switched, or exceptionally with the first load failure (retries go on).
    */
   CompletableFuture<Void> swap(String model, String slot, long to) {
-    String key = model + "\u0000" + slot;
+    String key = key(model, slot);
     Swap running = swaps.get(key);
-    if (running != null && running.to() == to && !running.done().isDone()) {
+    if (running != null && running.to().version() == to && !running.done().isDone()) {
       return running.done();
     }
-    Swap mine = new Swap(to, new CompletableFuture<>());
+    Swap mine = new Swap(new ModelVersion(model, to), new CompletableFuture<>());
     swaps.put(key, mine);
     attempt(model, slot, to, mine, 1000);
     return mine.done();
@@ -201,7 +201,7 @@ final class Router {
 
   private void attempt(String model, String slot, long to, Swap swap, long backoffMillis) {
     swapThreads.execute(() -> {
-      if (closed || swaps.get(model + "\u0000" + slot) != swap) {
+      if (closed || swaps.get(key(model, slot)) != swap) {
         swap.done().complete(null); // superseded
         return;
       }
@@ -215,7 +215,7 @@ final class Router {
             slot, model, target, e.getMessage(), backoffMillis);
         swapThreads.schedule(() -> {
           Catalog.Entry e2 = catalog.entry(model);
-          if (catalog.desired(e2, slot) == to && swaps.get(model + "\u0000" + slot) == swap) {
+          if (catalog.desired(e2, slot) == to && swaps.get(key(model, slot)) == swap) {
             attempt(model, slot, to, swap, next);
           }
         }, backoffMillis, TimeUnit.MILLISECONDS);
@@ -223,7 +223,7 @@ final class Router {
       }
       Map<String, ModelVersion> slots = effective.computeIfAbsent(model, k -> new ConcurrentHashMap<>());
       ModelVersion from = slots.put(slot, target);
-      swaps.remove(model + "\u0000" + slot, swap);
+      swaps.remove(key(model, slot), swap);
       if (from == null || from.version() != to) {
         LOG.info("{} of '{}' now routes to {} (was {})", slot, model, target, from);
         events.emit(new ModelEvent.AliasMoved(clock.instant(), model, slot, from == null ? 0 : from.version(), to));
@@ -235,6 +235,11 @@ final class Router {
     });
   }
 
+  /** The key of a slot's swap in {@link #swaps}. */
+  private static String key(String model, String slot) {
+    return model + "\u0000" + slot;
+  }
+
   /** Retires a version that no slot routes to and the policy does not pin. */
   private void retireIfUnused(ModelVersion v) {
     Map<String, ModelVersion> slots = effective.get(v.model());
@@ -242,7 +247,7 @@ final class Router {
       return;
     }
     for (Swap s : swaps.values()) {
-      if (s.to() == v.version()) {
+      if (s.to().equals(v)) { // a swap of another model to the same number does not hold v
         return;
       }
     }
@@ -256,7 +261,7 @@ final class Router {
 
   /** The swap in progress for a slot, or a completed future. */
   CompletableFuture<Void> pending(String model, String slot) {
-    Swap s = swaps.get(model + "\u0000" + slot);
+    Swap s = swaps.get(key(model, slot));
     return s == null ? CompletableFuture.completedFuture(null) : s.done();
   }
 
