@@ -58,6 +58,7 @@ class LifecycleTest {
   }
 
   static void assertClose(float[] e, float[] a, String what) {
+    assertEquals(e.length, a.length, what + ": length");
     for (int i = 0; i < e.length; i++) {
       assertTrue(Math.abs(e[i] - a[i]) <= 1e-4f + 1e-4f * Math.abs(e[i]), what + ": " + a[i] + " vs " + e[i]);
     }
@@ -114,6 +115,69 @@ class LifecycleTest {
       assertTrue(awaitEvents(events, e -> e instanceof ModelEvent.VersionPublished
           && ((ModelEvent.VersionPublished) e).version().equals(v2), 1) == 1, "publishing v2 is an event");
       assertEquals(v1.model(), v2.model());
+    }
+  }
+
+  /**
+   * A version a slot no longer routes to is retired even while another model swaps to a version of
+   * the same number (the swap in flight used to be matched by number alone, across models).
+   */
+  @Test
+  void anotherModelSwappingToTheSameVersionNumberDoesNotKeepAVersionLoaded() throws Exception {
+    List<ModelEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch gatedLoadStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (OnnxRuntime onnx = OnnxRuntime.create(OnnxOptions.defaults().withThreads(1, 1))) {
+      dev.maas.spi.Runtime gated = new dev.maas.spi.Runtime() {
+        @Override
+        public String name() {
+          return onnx.name();
+        }
+
+        @Override
+        public dev.maas.ModelSignature inspect(dev.maas.spi.ModelSource source) {
+          return onnx.inspect(source);
+        }
+
+        @Override
+        public dev.maas.spi.LoadedModel load(dev.maas.spi.ModelSource source) {
+          if (source.fileName().startsWith("gated")) { // b:2's load waits until the test is done
+            gatedLoadStarted.countDown();
+            try {
+              release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return onnx.load(source);
+        }
+      };
+      ExecutorService promoter = Executors.newSingleThreadExecutor();
+      try (ModelService maas = ModelService.builder().storeDirectory(tmp.resolve("g")).runtime(gated)
+          .eventListener(events::add).build()) {
+        maas.deploy("a", model(1));
+        maas.deploy("a", model(2));
+        maas.setAlias("a", "prod", 2);
+        assertEquals(2, maas.predict(ModelRef.parse("a@prod"), REQ).version().version());
+        maas.deploy("b", model(3));
+        maas.deploy("b", Files.copy(model(4), tmp.resolve("gated.onnx")));
+        maas.setAlias("b", "prod", 1);
+        assertEquals(1, maas.predict(ModelRef.parse("b@prod"), REQ).version().version()); // b@prod is served
+        Future<Alias> bToTwo = promoter.submit(() -> maas.setAlias("b", "prod", 2));
+        assertTrue(gatedLoadStarted.await(30, TimeUnit.SECONDS), "b:2 starts loading");
+
+        maas.setAlias("a", "prod", 1); // a:2 is routed to no more
+        ModelVersion a2 = new ModelVersion("a", 2);
+        long retired = awaitEvents(events, e -> e instanceof ModelEvent.VersionRetired
+            && ((ModelEvent.VersionRetired) e).version().equals(a2), 1);
+        assertEquals(1, retired, "a:2 retired while b swaps to its own version 2: " + events);
+
+        release.countDown();
+        assertEquals(2, bToTwo.get(30, TimeUnit.SECONDS).version());
+      } finally {
+        release.countDown();
+        promoter.shutdownNow();
+      }
     }
   }
 
@@ -350,6 +414,7 @@ class LifecycleTest {
         rss[i] = rssKb();
       }
       long settled = rss[15];
+      assertTrue(settled > 0, "no VmRSS in /proc/self/status: this check needs Linux");
       long end = rss[49];
       System.out.printf("RSS after 16 loads %d kB, after 50 %d kB (model %d kB)%n", settled, end, size / 1024);
       assertTrue(end - settled < 4 * size / 1024 + 20_000,
