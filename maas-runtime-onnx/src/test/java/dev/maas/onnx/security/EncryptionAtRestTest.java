@@ -160,6 +160,8 @@ class EncryptionAtRestTest {
   void noPlaintextModelIsOnDiskAfterALoad() throws Exception {
     long start = System.currentTimeMillis();
     byte[] window = window();
+    // The scan finds the model where it is in plaintext: the deployer's own file.
+    assertEquals(List.of(modelFile), filesHolding(window, start, tmp));
     deployEncrypted(builder());
     Files.delete(modelFile); // the deployer's own copy, which it was handed
     try (ModelService server = builder().keyProvider(keys).build()) {
