@@ -169,17 +169,11 @@ public class ConcurrencyBenchmark {
     }
   }
 
-  /** DJL: one model, a {@code Predictor} per caller thread. */
-  public static class Djl extends Base {
-    /** ONNX Runtime's intra-op threads for DJL, as raw one-at-a-time gets them (see the class comment). */
-    @Param({"1"})
-    public int intraOpThreads;
-
-    @Override
-    int intraOpThreads() {
-      return intraOpThreads;
-    }
-
+  /**
+   * DJL: one model, a {@code Predictor} per caller thread; ONNX Runtime's intra-op threads as raw
+   * one-at-a-time gets them (the inherited {@code intraOpThreads}).
+   */
+  public static class Djl extends Raw {
     @Override
     Subject open(BenchModel m, OrtSettings s) {
       return new DjlSubject(m, s);

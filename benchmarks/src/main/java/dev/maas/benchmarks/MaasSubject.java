@@ -43,7 +43,6 @@ public final class MaasSubject implements Subject {
     }
     this.runtime = OnnxRuntime.create(OnnxOptions.defaults()
         .withThreads(settings.intraOpThreads(), settings.interOpThreads())
-        .withSpinning(settings.intraOpSpinning(), false)
         .withOptimizationLevel(OnnxOptions.OptimizationLevel.ALL));
     this.service = ModelService.builder().storeDirectory(storeDir).runtime(runtime).batching(policy).build();
     service.deploy(model.id(), model.file());

@@ -5,32 +5,22 @@ package dev.maas.benchmarks;
  * run the same session configuration: graph optimizations ALL (ORT's and maas's default),
  * sequential execution, {@code intraOpThreads} threads per run.
  *
- * <p>Spinning ({@code session.intra_op.allow_spinning}): maas's sessions get {@link
- * #intraOpSpinning()}, off by default as in {@code OnnxOptions.defaults()}. maas runs one batch
- * after another with scheduling work between them; a pool thread spin-waiting between batches takes
- * the core the callers need (see the README, "ONNX Runtime threads"). {@link RawOrtSubject} keeps
- * ONNX Runtime's own default (spinning on), which serves one thread issuing pre-formed batches back
- * to back best. With one intra-op thread there is no pool and the setting changes nothing.
+ * <p>Spinning ({@code session.intra_op.allow_spinning}): maas's sessions keep {@code
+ * OnnxOptions.defaults()}, which does not spin. maas runs one batch after another with scheduling
+ * work between them; a pool thread spin-waiting between batches takes the core the callers need
+ * (see the README, "ONNX Runtime threads"). {@link RawOrtSubject} keeps ONNX Runtime's own default
+ * (spinning on), which serves one thread issuing pre-formed batches back to back best. With one
+ * intra-op thread there is no pool and the setting changes nothing.
  *
  * @param intraOpThreads threads one {@code OrtSession.run} may use (ORT's intra-op pool, caller
  *     thread included); at least 1
- * @param intraOpSpinning whether maas's intra-op pool threads spin-wait for work
  */
-public record OrtSettings(int intraOpThreads, boolean intraOpSpinning) {
+public record OrtSettings(int intraOpThreads) {
   /** Validates. */
   public OrtSettings {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
     }
-  }
-
-  /**
-   * {@code intraOpThreads} threads, pools that do not spin (maas's default).
-   *
-   * @param intraOpThreads threads one run may use; at least 1
-   */
-  public OrtSettings(int intraOpThreads) {
-    this(intraOpThreads, false);
   }
 
   /**

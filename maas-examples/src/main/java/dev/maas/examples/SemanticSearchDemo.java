@@ -220,14 +220,17 @@ public final class SemanticSearchDemo {
               served.computeIfAbsent(r.version().version(), k -> new AtomicLong()).incrementAndGet();
               float[] e = embedding(req, r);
               int best = 0;
+              double bestScore = cosine(e, corpus.get(0));
               for (int c = 1; c < corpus.size(); c++) {
-                if (cosine(e, corpus.get(c)) > cosine(e, corpus.get(best))) {
+                double score = cosine(e, corpus.get(c));
+                if (score > bestScore) {
                   best = c;
+                  bestScore = score;
                 }
               }
               synchronized (answers) {
                 answers.putIfAbsent(QUERIES[q], String.format("%-34s -> %s  (%.2f, %s)", QUERIES[q], CORPUS[best],
-                    cosine(e, corpus.get(best)), r.version()));
+                    bestScore, r.version()));
               }
             } catch (RuntimeException ex) {
               failures.incrementAndGet();

@@ -2,7 +2,6 @@ package dev.maas.examples.cli;
 
 import dev.maas.examples.SemanticSearchDemo;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -16,11 +15,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String store = Commands.global(spec).store;
-    if (!store.startsWith("file:")) {
-      throw new IllegalArgumentException("demo needs a local store: --store file:DIR");
-    }
-    long failed = SemanticSearchDemo.run(Path.of(store.substring("file:".length())), new PrintStream(System.out, true));
+    long failed = SemanticSearchDemo.run(Stores.localDirectory(Commands.global(spec), "demo"),
+        new PrintStream(System.out, true));
     return failed == 0 ? 0 : 1;
   }
 }

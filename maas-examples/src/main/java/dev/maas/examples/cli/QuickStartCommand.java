@@ -2,7 +2,6 @@ package dev.maas.examples.cli;
 
 import dev.maas.examples.QuickStart;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -14,11 +13,7 @@ final class QuickStartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String store = Commands.global(spec).store;
-    if (!store.startsWith("file:")) {
-      throw new IllegalArgumentException("demo needs a local store: --store file:DIR");
-    }
-    QuickStart.run(Path.of(store.substring("file:".length())), new PrintStream(System.out, true));
+    QuickStart.run(Stores.localDirectory(Commands.global(spec), "quickstart"), new PrintStream(System.out, true));
     return 0;
   }
 }

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 final class Stores {
   private Stores() {}
 
+  private static final String FILE = "file:";
+
   static ModelStore open(GlobalOptions o) {
     ModelStore store = base(o);
     if (o.cache != null) {
@@ -24,8 +26,8 @@ final class Stores {
 
   private static ModelStore base(GlobalOptions o) {
     String s = o.store;
-    if (s.startsWith("file:")) {
-      return FileSystemModelStore.open(Path.of(s.substring("file:".length())));
+    if (s.startsWith(FILE)) {
+      return FileSystemModelStore.open(localPath(s));
     }
     if (s.startsWith("s3://")) {
       String rest = s.substring("s3://".length());
@@ -47,8 +49,24 @@ final class Stores {
 
   /** For commands that read: a file store that does not exist is an error, not an empty store. */
   static void requireExisting(GlobalOptions o) {
-    if (o.store.startsWith("file:") && !Files.isDirectory(Path.of(o.store.substring("file:".length())))) {
+    if (o.store.startsWith(FILE) && !Files.isDirectory(localPath(o.store))) {
       throw new StoreException("no store at " + o.store);
     }
+  }
+
+  /**
+   * The directory of a {@code file:DIR} store, for commands that need a local store.
+   *
+   * @throws IllegalArgumentException naming {@code command} if the store is not local
+   */
+  static Path localDirectory(GlobalOptions o, String command) {
+    if (!o.store.startsWith(FILE)) {
+      throw new IllegalArgumentException(command + " needs a local store: --store file:DIR");
+    }
+    return localPath(o.store);
+  }
+
+  private static Path localPath(String store) {
+    return Path.of(store.substring(FILE.length()));
   }
 }

@@ -1,13 +1,10 @@
 package dev.maas.examples.conformance;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
-import dev.maas.DType;
 import dev.maas.InferenceRequest;
 import dev.maas.InferenceResult;
 import dev.maas.ModelService;
@@ -21,9 +18,6 @@ import dev.maas.onnx.tools.TensorProtos;
 import dev.maas.version.Manifest;
 import dev.maas.version.ModelVersion;
 import java.io.IOException;
-import java.lang.reflect.Array;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
