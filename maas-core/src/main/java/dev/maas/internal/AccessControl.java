@@ -69,9 +69,4 @@ final class AccessControl {
     }
     return sb == null ? s : sb.toString();
   }
-
-  /** The principal of a call that names none. */
-  Principal defaultPrincipal() {
-    return defaultPrincipal;
-  }
 }

@@ -140,13 +140,6 @@ final class ModelManager {
     return out;
   }
 
-  /** The bytes the loaded versions hold (and loads in progress have reserved). */
-  long usedBytes() {
-    synchronized (budgetLock) {
-      return usedBytes;
-    }
-  }
-
   private void loadInto(ModelVersion v, CompletableFuture<LoadedVersion> target) {
     long reserved = 0;
     long start = System.nanoTime();

@@ -278,10 +278,4 @@ final class Router {
   void close() {
     closed = true;
   }
-
-  /** The slots and the versions they route to, for tests and diagnostics. */
-  Map<String, ModelVersion> routes(String model) {
-    Map<String, ModelVersion> m = effective.get(model);
-    return m == null ? Map.of() : Map.copyOf(m);
-  }
 }
