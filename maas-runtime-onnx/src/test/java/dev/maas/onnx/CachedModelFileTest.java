@@ -11,15 +11,12 @@ import dev.maas.ModelRef;
 import dev.maas.ModelService;
 import dev.maas.Tensor;
 import dev.maas.onnx.tools.SampleModels;
-import dev.maas.spi.LoadedModel;
 import dev.maas.spi.ModelSource;
-import dev.maas.spi.Runtime;
 import dev.maas.store.CachingModelStore;
 import dev.maas.store.FileSystemModelStore;
+import dev.maas.testing.RecordingRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,32 +35,6 @@ class CachedModelFileTest {
   private static final int OUT = 3;
 
   @TempDir Path tmp;
-
-  /** Hands every call to a real runtime and records the sources it was asked to load. */
-  private static final class Recording implements Runtime {
-    final List<ModelSource> loaded = new CopyOnWriteArrayList<>();
-    private final Runtime delegate;
-
-    Recording(Runtime delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public dev.maas.ModelSignature inspect(ModelSource source) {
-      return delegate.inspect(source);
-    }
-
-    @Override
-    public LoadedModel load(ModelSource source) {
-      loaded.add(source);
-      return delegate.load(source);
-    }
-  }
 
   private CachingModelStore cache() {
     return CachingModelStore.builder(FileSystemModelStore.open(tmp.resolve("store"))).directory(tmp.resolve("cache"))
@@ -86,7 +57,7 @@ class CachedModelFileTest {
       try (ModelService deployer = ModelService.builder().store(cache()).runtime(onnxRuntime).build()) {
         deployer.deploy("mlp", ort);
       }
-      Recording recording = new Recording(onnxRuntime);
+      RecordingRuntime recording = new RecordingRuntime(onnxRuntime);
       try (ModelService service = ModelService.builder().store(cache()).runtime(recording).build()) {
         float[] x = new float[2 * IN];
         for (int i = 0; i < x.length; i++) {
@@ -96,8 +67,8 @@ class CachedModelFileTest {
         Tensor y = service.predict(ModelRef.parse("mlp:1"), InferenceRequest.of("x", in)).output("y");
 
         assertArrayEquals(SampleModels.mlpReference(IN, HIDDEN, OUT, 4, in).toFloatArray(), y.toFloatArray(), 1e-4f);
-        assertEquals(1, recording.loaded.size(), "loaded once: " + recording.loaded);
-        ModelSource source = recording.loaded.get(0);
+        assertEquals(1, recording.loaded().size(), "loaded once: " + recording.loaded());
+        ModelSource source = recording.loaded().get(0);
         assertTrue(source.path() != null && source.path().startsWith(tmp.resolve("cache")),
             "the cache's file, not a copy in memory: " + source);
         assertEquals("mlp.ort", source.fileName());

@@ -216,6 +216,7 @@ class SignedManifestsTest {
         plain.setAlias("m", "prod", 2);
       }
       server.refresh();
+      assertEquals(2, server.alias("m", "prod").orElseThrow().version(), "the server saw the alias move");
       assertEquals(1, server.predict(ModelRef.parse("m@prod"), ROW).version().version());
     }
   }

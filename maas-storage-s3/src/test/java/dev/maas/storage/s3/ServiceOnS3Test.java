@@ -18,6 +18,7 @@ import dev.maas.onnx.OnnxRuntime;
 import dev.maas.onnx.tools.SampleModels;
 import dev.maas.spi.ModelStore;
 import dev.maas.store.CachingModelStore;
+import dev.maas.testing.RecordingRuntime;
 import dev.maas.version.BlobRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -242,6 +243,7 @@ class ServiceOnS3Test {
     assertServes(restarted, "mlp@prod", 1, 1);
 
     List<String> blobRequests = s3.requests().stream().filter(r -> r.contains("blobs/")).toList();
+    assertFalse(s3.requests().isEmpty(), "the recorder saw the restart's manifest and alias reads");
     assertEquals(List.of(), blobRequests, "all requests: " + s3.requests());
   }
 
@@ -279,8 +281,8 @@ class ServiceOnS3Test {
     ModelService restarted = closeLater(ModelService.builder().store(cached(s3Store(), "cache")).runtime(vouched)
         .build());
     assertServes(restarted, "mlp:1", 1, 1);
-    assertEquals(1, vouched.loaded.size(), "loaded once: " + vouched.loaded);
-    assertEquals(entry.toRealPath(), vouched.loaded.get(0).path().toRealPath());
+    assertEquals(1, vouched.loaded().size(), "loaded once: " + vouched.loaded());
+    assertEquals(entry.toRealPath(), vouched.loaded().get(0).path().toRealPath());
 
     // reverifyEveryUse: the service hashes the file, and the runtime gets the very bytes it hashed.
     RecordingRuntime paranoid = new RecordingRuntime(runtime);
@@ -288,8 +290,8 @@ class ServiceOnS3Test {
         .maximumBytes(64L << 20).reverifyEveryUse(true).build();
     ModelService careful = closeLater(ModelService.builder().store(untrusted).runtime(paranoid).build());
     assertServes(careful, "mlp:1", 1, 1);
-    assertEquals(1, paranoid.loaded.size(), "loaded once: " + paranoid.loaded);
-    dev.maas.spi.ModelSource inMemory = paranoid.loaded.get(0);
+    assertEquals(1, paranoid.loaded().size(), "loaded once: " + paranoid.loaded());
+    dev.maas.spi.ModelSource inMemory = paranoid.loaded().get(0);
     assertEquals(null, inMemory.path(), "in memory, not the file");
     assertEquals(key.substring("blobs/sha256/".length()), BlobDigest.of(inMemory.bytes()));
   }
@@ -297,32 +299,6 @@ class ServiceOnS3Test {
   private ModelService closeLater(ModelService service) {
     closeAfter.add(service);
     return service;
-  }
-
-  /** Hands every call to a real runtime and records the sources it was asked to load. */
-  private static final class RecordingRuntime implements dev.maas.spi.Runtime {
-    final List<dev.maas.spi.ModelSource> loaded = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final dev.maas.spi.Runtime delegate;
-
-    RecordingRuntime(dev.maas.spi.Runtime delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public dev.maas.ModelSignature inspect(dev.maas.spi.ModelSource source) {
-      return delegate.inspect(source);
-    }
-
-    @Override
-    public dev.maas.spi.LoadedModel load(dev.maas.spi.ModelSource source) {
-      loaded.add(source);
-      return delegate.load(source);
-    }
   }
 
   /** SHA-256 in hex. */
