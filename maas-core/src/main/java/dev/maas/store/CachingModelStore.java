@@ -12,7 +12,6 @@ import dev.maas.IntegrityException;
 import dev.maas.InvalidInputException;
 import dev.maas.Names;
 import dev.maas.StoreException;
-import dev.maas.internal.Digests;
 import dev.maas.spi.BlobFetcher;
 import dev.maas.spi.LocalBlob;
 import dev.maas.spi.ModelStore;
@@ -518,7 +517,7 @@ public final class CachingModelStore implements ModelStore {
   private Optional<Path> insert(String sha256, InputStream in, String source) throws IOException {
     Path temp = newTempFile();
     try {
-      MessageDigest digest = Digests.sha256();
+      MessageDigest digest = StoreFiles.sha256();
       long size = 0;
       try (FileChannel out = FileChannel.open(temp, WRITE)) {
         byte[] buffer = new byte[COPY_BUFFER_BYTES];
@@ -539,7 +538,7 @@ public final class CachingModelStore implements ModelStore {
           out.force(false);
         }
       }
-      return Optional.of(moveIntoPlace(sha256, Digests.hex(digest.digest()), temp, source));
+      return Optional.of(moveIntoPlace(sha256, StoreFiles.hex(digest.digest()), temp, source));
     } finally {
       deleteQuietly(temp);
     }
@@ -709,7 +708,7 @@ public final class CachingModelStore implements ModelStore {
   }
 
   private String sha256Of(Path file) throws IOException {
-    MessageDigest digest = Digests.sha256();
+    MessageDigest digest = StoreFiles.sha256();
     ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
     try (FileChannel in = FileChannel.open(file)) {
       while (in.read(buffer) >= 0) {
@@ -718,7 +717,7 @@ public final class CachingModelStore implements ModelStore {
         buffer.clear();
       }
     }
-    return Digests.hex(digest.digest());
+    return StoreFiles.hex(digest.digest());
   }
 
   /**

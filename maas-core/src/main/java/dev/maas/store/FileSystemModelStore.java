@@ -12,7 +12,6 @@ import dev.maas.IntegrityException;
 import dev.maas.InvalidInputException;
 import dev.maas.Names;
 import dev.maas.StoreException;
-import dev.maas.internal.Digests;
 import dev.maas.spi.ModelStore;
 import dev.maas.spi.StoredDocument;
 import java.io.ByteArrayInputStream;
@@ -158,7 +157,7 @@ public final class FileSystemModelStore implements ModelStore {
       return;
     }
     Path dir = target.getParent();
-    MessageDigest digest = Digests.sha256();
+    MessageDigest digest = StoreFiles.sha256();
     Path temp;
     try (InputStream in = Files.newInputStream(file)) {
       temp = writeTemp(dir, in, digest);
@@ -166,7 +165,7 @@ public final class FileSystemModelStore implements ModelStore {
       throw failure("cannot copy " + file.toAbsolutePath() + " into", dir, e);
     }
     try {
-      String actual = Digests.hex(digest.digest());
+      String actual = StoreFiles.hex(digest.digest());
       if (!actual.equals(sha256)) {
         throw new IntegrityException(
             "the content of " + file.toAbsolutePath() + " has SHA-256 " + actual + ", not the expected " + sha256
@@ -442,7 +441,7 @@ public final class FileSystemModelStore implements ModelStore {
   }
 
   private static String etag(byte[] content) {
-    return Digests.sha256(content);
+    return StoreFiles.hex(StoreFiles.sha256().digest(content));
   }
 
   private static Path writeTemp(Path dir, byte[] content) throws IOException {
