@@ -271,7 +271,7 @@ public final class DefaultModelService implements ModelService {
         AUDIT.info("deploy {} by {} (sha256 {}, {} bytes{}{})", v, AccessControl.printable(who.name()), sha256, size,
             encryption == null ? "" : ", encrypted under master key '" + encryptUnder + "'",
             signingKey == null ? "" : ", signed with key '" + signingKeyId + "'");
-        options.alias().ifPresent(a -> setAlias(name, a, v.version(), CallOptions.defaults().withPrincipal(who)));
+        options.alias().ifPresent(a -> moveAlias(name, a, v.version(), who, false)); // PROMOTE allowed above
         return v;
       }
     }
@@ -358,22 +358,22 @@ public final class DefaultModelService implements ModelService {
   public Alias setAlias(String name, String alias, long version, CallOptions options) {
     checkOpen();
     Names.checkModelName(name);
-    access.require(options.principal(), Action.PROMOTE, name);
-    return moveAlias(name, alias, version, options, false);
+    Principal who = access.require(options.principal(), Action.PROMOTE, name);
+    return moveAlias(name, alias, version, who, false);
   }
 
   @Override
   public Alias rollback(String name, String alias, CallOptions options) {
     checkOpen();
     Names.checkModelName(name);
-    access.require(options.principal(), Action.PROMOTE, name);
-    Alias a = catalog.readAlias(Names.checkModelName(name), Names.checkAliasName(alias)).orElseThrow(
+    Principal who = access.require(options.principal(), Action.PROMOTE, name);
+    Alias a = catalog.readAlias(name, Names.checkAliasName(alias)).orElseThrow(
         () -> new VersionNotFoundException("model '" + name + "' has no alias '" + alias + "'"));
     long target = a.rollbackTarget();
     if (target == 0) {
       throw new ConflictException("alias " + name + "@" + alias + " has no earlier version to roll back to");
     }
-    return moveAlias(name, alias, target, options, true);
+    return moveAlias(name, alias, target, who, true);
   }
 
   /** Waits (bounded) until routing through the alias has switched, so the caller sees the move. */
@@ -389,9 +389,8 @@ public final class DefaultModelService implements ModelService {
     }
   }
 
-  private Alias moveAlias(String name, String alias, long version, CallOptions options, boolean rollback) {
-    checkOpen();
-    Names.checkModelName(name);
+  /** Moves an alias for a caller already checked: service open, model name valid, {@code who} allowed to promote. */
+  private Alias moveAlias(String name, String alias, long version, Principal who, boolean rollback) {
     Names.checkAliasName(alias);
     ModelVersion target = new ModelVersion(name, version);
     if (store.readManifest(name, version).isEmpty()) {
@@ -400,18 +399,17 @@ public final class DefaultModelService implements ModelService {
           : new VersionNotFoundException("cannot point alias '" + alias + "' at " + target + ": no such version");
     }
     catalog.manifest(target); // a manifest that is malformed or fails verification is never promoted
-    String who = options.principal().orElse(defaultPrincipal).name();
     for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       Optional<StoredDocument> current = store.readAlias(name, alias);
       List<AliasChange> history = new ArrayList<>();
       current.ifPresent(d -> history.addAll(catalog.parseAlias(d.content(), name, alias).history()));
-      history.add(new AliasChange(version, clock.instant(), who, rollback));
+      history.add(new AliasChange(version, clock.instant(), who.name(), rollback));
       if (history.size() > MAX_ALIAS_HISTORY) {
         history.subList(0, history.size() - MAX_ALIAS_HISTORY).clear();
       }
       Alias updated = new Alias(name, alias, version, history);
       if (store.writeAlias(name, alias, Json.write(updated), current.map(StoredDocument::etag).orElse(null))) {
-        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, AccessControl.printable(who),
+        AUDIT.info("alias {}@{} -> {} by {}{}", name, alias, version, AccessControl.printable(who.name()),
             rollback ? " (rollback)" : "");
         catalog.reload(name);
         awaitSwap(name, alias);
