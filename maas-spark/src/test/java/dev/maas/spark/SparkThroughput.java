@@ -65,13 +65,15 @@ import org.apache.spark.sql.SparkSession;
  * <pre>
  * flock /tmp/maas-measure.lock mvn -o -B verify -pl maas-spark -am -Dtest=SparkThroughputMeasurement \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dmaas.spark.excludedGroups=none \
- *     [-Dmaas.measure.args="--model 64x256x16 --rows 1000000 --rounds 5"]
+ *     [-Dspark.test.heap=6g -Dmaas.measure.args="--model 256x1024x256 --rows 1000000 --rounds 5"]
  * </pre>
  *
- * or directly with {@link #main}: {@code --model IN×HIDDEN×OUT} (default {@code 64x256x16}), {@code
- * --rows} (1,000,000), {@code --batch} (512), {@code --partitions} (8), {@code --rounds} (5), {@code
- * --warmup} (1), {@code --out} (where the table is also written). {@code --profile SECONDS} instead
- * runs only {@code local[1]} scoring for that long, to attach a profiler (JFR).
+ * or directly with {@link #main}: {@code --model IN×HIDDEN×OUT} (default {@code 256x1024x256}, the
+ * benchmark suite's MLP; {@code 64x256x16} is the stress case for per-row costs), {@code --rows}
+ * (200,000, which fits the test JVM's default 2 GB heap; a million rows of 256 features need
+ * {@code -Dspark.test.heap=6g}), {@code --batch} (512), {@code --partitions} (8), {@code --rounds}
+ * (5), {@code --warmup} (1), {@code --out} (where the table is also written). {@code --profile
+ * SECONDS} instead runs only {@code local[1]} scoring for that long, to attach a profiler (JFR).
  */
 public final class SparkThroughput {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -92,12 +94,12 @@ public final class SparkThroughput {
   private final String name;
 
   private SparkThroughput(Map<String, String> options, Path work) {
-    int[] size = Arrays.stream(options.getOrDefault("model", "64x256x16").split("x")).mapToInt(Integer::parseInt)
+    int[] size = Arrays.stream(options.getOrDefault("model", "256x1024x256").split("x")).mapToInt(Integer::parseInt)
         .toArray();
     this.in = size[0];
     this.hidden = size[1];
     this.out = size[2];
-    this.rows = Long.parseLong(options.getOrDefault("rows", "1000000"));
+    this.rows = Long.parseLong(options.getOrDefault("rows", "200000"));
     this.batch = Integer.parseInt(options.getOrDefault("batch", "512"));
     this.partitions = Integer.parseInt(options.getOrDefault("partitions", "8"));
     this.rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>
  * flock /tmp/maas-measure.lock mvn -o -B verify -pl maas-spark -am -Dtest=SparkThroughputMeasurement \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dmaas.spark.excludedGroups=none \
- *     [-Dmaas.measure.args="--model 64x256x16 --rows 1000000 --rounds 5"]
+ *     [-Dspark.test.heap=6g -Dmaas.measure.args="--model 256x1024x256 --rows 1000000 --rounds 5"]
  * </pre>
  *
  * It prints the report and writes it to {@code maas-spark/target/spark-throughput.txt}.
