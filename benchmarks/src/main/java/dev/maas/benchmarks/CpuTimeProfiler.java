@@ -21,7 +21,9 @@ import org.openjdk.jmh.results.ScalarResult;
  * thread: callers, maas's batcher, ONNX Runtime's intra-op threads, GC and JIT — as {@code
  * cpu.time.norm} (µs/op), the cores it kept busy on average as {@code cpu.cores}, and on Linux the
  * context switches of all its threads per operation as {@code cpu.switches.norm} (a thread that
- * blocks and is woken costs one: a count of hand-offs between threads).
+ * blocks and is woken costs one: a count of hand-offs between threads) and the share of its CPU
+ * time spent in the kernel as {@code cpu.kernel.share} (parking, waking and switching threads are
+ * kernel time; ONNX Runtime's arithmetic is not).
  *
  * <p>Wall-clock time per call tells what a caller waits; CPU time per call tells what a call
  * costs the machine, and it moves much less than wall-clock time when other processes share the
@@ -40,6 +42,7 @@ public final class CpuTimeProfiler implements InternalProfiler {
   private long cpuStart;
   private long wallStart;
   private long switchesStart;
+  private long[] ticksStart;
 
   @Override
   public String getDescription() {
@@ -49,6 +52,7 @@ public final class CpuTimeProfiler implements InternalProfiler {
   @Override
   public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
     switchesStart = contextSwitches();
+    ticksStart = userAndKernelTicks();
     wallStart = System.nanoTime();
     cpuStart = os.getProcessCpuTime();
   }
@@ -59,6 +63,7 @@ public final class CpuTimeProfiler implements InternalProfiler {
     long cpu = os.getProcessCpuTime() - cpuStart;
     long wall = System.nanoTime() - wallStart;
     long switches = contextSwitches() - switchesStart;
+    long[] ticks = userAndKernelTicks();
     long ops = result.getMetadata().getAllOps();
     List<Result> out = new ArrayList<>();
     out.add(new ScalarResult("cpu.time.norm", ops == 0 ? Double.NaN : cpu / 1e3 / ops, "us/op", AggregationPolicy.AVG));
@@ -67,7 +72,28 @@ public final class CpuTimeProfiler implements InternalProfiler {
       out.add(new ScalarResult("cpu.switches.norm", ops == 0 ? Double.NaN : (double) switches / ops, "#/op",
           AggregationPolicy.AVG));
     }
+    if (ticksStart != null && ticks != null) {
+      long user = ticks[0] - ticksStart[0];
+      long kernel = ticks[1] - ticksStart[1];
+      out.add(new ScalarResult("cpu.kernel.share", user + kernel == 0 ? Double.NaN : (double) kernel / (user + kernel),
+          "share", AggregationPolicy.AVG));
+    }
     return out;
+  }
+
+  /**
+   * This process's CPU time so far as {user, kernel}, in clock ticks (Linux {@code /proc/self/stat},
+   * fields 14 and 15; usually 100 per second); null elsewhere.
+   */
+  static long[] userAndKernelTicks() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // The command name (field 2) is in parentheses and may hold spaces; field 3 follows its ") ".
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+      return new long[] {Long.parseLong(f[14 - 3]), Long.parseLong(f[15 - 3])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**
