@@ -270,11 +270,6 @@ final class Router {
     return CompletableFuture.allOf(swaps.values().stream().map(Swap::done).toArray(CompletableFuture[]::new));
   }
 
-  /** Forgets the routing of a model (its versions are gone). */
-  void forget(String model) {
-    effective.remove(model);
-  }
-
   void close() {
     closed = true;
   }

@@ -1,5 +1,7 @@
 package dev.maas.spark.internal;
 
+import dev.maas.InferenceException;
+import dev.maas.InferenceResult;
 import dev.maas.ModelRef;
 import dev.maas.spark.InvalidRows;
 import dev.maas.version.ModelVersion;
@@ -48,5 +50,18 @@ record InferencePlan(
   /** The exact version, e.g. {@code mlp:3}. */
   ModelVersion modelVersion() {
     return new ModelVersion(model, version);
+  }
+
+  /**
+   * Returns {@code result} if the plan's exact version answered it: the guarantee that one job's
+   * output comes from one version rests on this, not only on asking for that version.
+   *
+   * @throws InferenceException if another version answered
+   */
+  InferenceResult answered(InferenceResult result) {
+    if (result.version().version() != version || !result.version().model().equals(model)) {
+      throw new InferenceException("asked for " + modelVersion() + " but " + result.version() + " answered");
+    }
+    return result;
   }
 }

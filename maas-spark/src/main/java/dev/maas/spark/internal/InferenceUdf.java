@@ -32,8 +32,8 @@ final class InferenceUdf implements UDF1<Object, Object> {
       plan.invalidRows().counter().orElseThrow().add(1);
       return null;
     }
-    InferenceResult result = ExecutorServices.service(plan.service())
-        .predict(plan.ref(), InferenceRequest.of(input.input, batch.tensor(1)));
+    InferenceResult result = plan.answered(ExecutorServices.service(plan.service())
+        .predict(plan.ref(), InferenceRequest.of(input.input, batch.tensor(1))));
     return output.split(result.output(output.output), 1, plan.modelVersion().toString())[0];
   }
 }

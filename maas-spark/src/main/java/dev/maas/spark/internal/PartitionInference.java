@@ -1,6 +1,5 @@
 package dev.maas.spark.internal;
 
-import dev.maas.InferenceException;
 import dev.maas.InferenceRequest;
 import dev.maas.InferenceResult;
 import dev.maas.InvalidInputException;
@@ -160,10 +159,7 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
         for (int i = 0; i < batches.length; i++) {
           request.put(inputs.get(i).input, batches[i].tensor(valid));
         }
-        InferenceResult result = service.predict(plan.ref(), InferenceRequest.of(request));
-        if (result.version().version() != plan.version() || !result.version().model().equals(plan.model())) {
-          throw new InferenceException("asked for " + plan.modelVersion() + " but " + result.version() + " answered");
-        }
+        InferenceResult result = plan.answered(service.predict(plan.ref(), InferenceRequest.of(request)));
         for (int o = 0; o < writers.length; o++) {
           OutputBinding binding = outputs.get(o);
           writers[o].load(result.output(binding.output), valid, plan.modelVersion().toString());
