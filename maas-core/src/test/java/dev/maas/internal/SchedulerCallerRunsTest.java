@@ -29,12 +29,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,27 +45,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * only callers can run what is queued and each rule can be provoked exactly.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SchedulerCallerRunsTest {
-  final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "test-timer");
-    t.setDaemon(true);
-    return t;
-  });
-  final List<Scheduler> made = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() {
-    made.forEach(s -> s.shutdown(() -> { }));
-    timers.shutdownNow();
-  }
-
+class SchedulerCallerRunsTest extends SchedulerFixture {
   /** Batcher threads that exit at once: queued work runs only when a caller runs it. */
   static final ThreadFactory NO_BATCHERS = r -> new Thread(() -> { }, "idle-batcher");
 
   Scheduler scheduler(ArithmeticModel model, BatchingPolicy policy, ThreadFactory threads) {
-    Scheduler s = new Scheduler(SchedulerTest.V, model, policy, Ticker.systemTicker(), timers, threads);
-    made.add(s);
-    return s;
+    return scheduler(model, policy, Ticker.systemTicker(), threads);
   }
 
   static BatchingPolicy batching(int max, Duration delay) {

@@ -25,30 +25,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The scheduler's rules, on a model computed in Java so each rule can be provoked exactly. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SchedulerTest {
+class SchedulerTest extends SchedulerFixture {
   static final ModelVersion V = new ModelVersion("m", 1);
-  final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "test-timer");
-    t.setDaemon(true);
-    return t;
-  });
-  final List<Scheduler> made = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() {
-    made.forEach(s -> s.shutdown(() -> { }));
-    timers.shutdownNow();
-  }
 
   /** A clock the test moves by hand. */
   static final class FakeTicker implements Ticker {
@@ -65,9 +51,7 @@ class SchedulerTest {
   }
 
   Scheduler scheduler(ArithmeticModel model, BatchingPolicy policy, Ticker ticker) {
-    Scheduler s = new Scheduler(V, model, policy, ticker, timers, Executors.defaultThreadFactory());
-    made.add(s);
-    return s;
+    return scheduler(model, policy, ticker, Executors.defaultThreadFactory());
   }
 
   static Map<String, Tensor> rows(float... firstColumn) {

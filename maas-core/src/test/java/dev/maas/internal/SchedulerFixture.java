@@ -1,0 +1,36 @@
+package dev.maas.internal;
+
+import dev.maas.batch.BatchingPolicy;
+import dev.maas.batch.Ticker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What the scheduler test classes share: a timer thread for deadlines, and schedulers of version
+ * {@link SchedulerTest#V} that are shut down after each test.
+ */
+abstract class SchedulerFixture {
+  final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "test-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  final List<Scheduler> made = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() {
+    made.forEach(s -> s.shutdown(() -> { }));
+    timers.shutdownNow();
+  }
+
+  /** A scheduler shut down after the test. */
+  Scheduler scheduler(ArithmeticModel model, BatchingPolicy policy, Ticker ticker, ThreadFactory threads) {
+    Scheduler s = new Scheduler(SchedulerTest.V, model, policy, ticker, timers, threads);
+    made.add(s);
+    return s;
+  }
+}
