@@ -187,13 +187,16 @@ final class Scheduler {
     }
     Pending p = admit(inputs, priority, deadline);
     boolean lead = enqueue(p, true);
-    boolean[] interrupted = {false};
-    while (lead) {
-      execute(formLed(interrupted));
-      lead = p.state.get() == QUEUED && tryLead();
-    }
-    if (interrupted[0]) {
-      Thread.currentThread().interrupt(); // kept for the caller, after the runs it led
+    if (lead) {
+      boolean[] interrupted = {false};
+      while (lead) {
+        execute(formLed(interrupted));
+        // A caller whose deadline has passed stops leading: the timer armed below expires its request.
+        lead = p.state.get() == QUEUED && (deadline == Long.MAX_VALUE || ticker.read() - deadline < 0) && tryLead();
+      }
+      if (interrupted[0]) {
+        Thread.currentThread().interrupt(); // kept for the caller, after the runs it led
+      }
     }
     if (deadline != Long.MAX_VALUE && p.state.get() == QUEUED) {
       armTimer(p);

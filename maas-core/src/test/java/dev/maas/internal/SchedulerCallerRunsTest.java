@@ -123,6 +123,32 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   }
 
   @Test
+  void aCallerWhoseDeadlinePassedStopsLeadingOtherRequestsBatches() throws Exception {
+    SchedulerTest.FakeTicker ticker = new SchedulerTest.FakeTicker();
+    ArithmeticModel model = new ArithmeticModel(ticker);
+    Scheduler s = scheduler(model, batching(1, Duration.ZERO), ticker, NO_BATCHERS);
+    List<CompletableFuture<InferenceResult>> ahead = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      ahead.add(s.submit(rows(i), 0, Long.MAX_VALUE));
+    }
+    model.hold();
+    long deadline = ticker.read() + Duration.ofMillis(10).toNanos();
+    CompletableFuture<InferenceResult> mine = CompletableFuture.supplyAsync(() -> s.call(rows(9), 0, deadline));
+    while (model.runs.isEmpty()) {
+      Thread.sleep(1);
+    }
+    ticker.advance(Duration.ofSeconds(1)); // the deadline passes while the caller runs the first request ahead
+    model.open();
+
+    ExecutionException e = assertThrows(ExecutionException.class, () -> mine.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(DeadlineExceededException.class, e.getCause());
+    assertEquals(1, model.runs.size(), "past its deadline the caller ran no further batch of others");
+    assertEquals(2f, first(ahead.get(0).get(1, TimeUnit.SECONDS)));
+    assertFalse(ahead.get(1).isDone() || ahead.get(2).isDone(), "left queued for the next caller or batcher");
+    assertEquals(1, s.stats().expired());
+  }
+
+  @Test
   void aCallerBehindAFullBatchRunsBatchesUntilItsOwnHasRun() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(2, Duration.ZERO), NO_BATCHERS);
