@@ -44,7 +44,7 @@ public final class InferenceRequest {
 
   /** One input, or null if absent. */
   public Tensor input(String name) {
-    return name == null ? null : inputs.get(name); // Map.of (one input) throws on a null key
+    return inputs.get(name);
   }
 
   @Override
@@ -78,7 +78,7 @@ public final class InferenceRequest {
     public InferenceRequest build() {
       if (inputs.size() == 1) { // the common case, without a second hash map
         Map.Entry<String, Tensor> e = inputs.entrySet().iterator().next();
-        return new InferenceRequest(Map.of(e.getKey(), e.getValue()));
+        return new InferenceRequest(Collections.singletonMap(e.getKey(), e.getValue()));
       }
       return new InferenceRequest(Collections.unmodifiableMap(new LinkedHashMap<>(inputs)));
     }

@@ -29,9 +29,7 @@ public final class InferenceResult {
   private static Map<String, Tensor> copy(Map<String, Tensor> outputs) {
     if (outputs.size() == 1) {
       Map.Entry<String, Tensor> e = outputs.entrySet().iterator().next();
-      if (e.getKey() != null && e.getValue() != null) {
-        return Map.of(e.getKey(), e.getValue());
-      }
+      return Collections.singletonMap(e.getKey(), e.getValue());
     }
     return Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
   }
@@ -52,7 +50,7 @@ public final class InferenceResult {
    * @throws InvalidInputException if the model has no output of that name
    */
   public Tensor output(String name) {
-    Tensor t = name == null ? null : outputs.get(name); // Map.of (one output) throws on a null key
+    Tensor t = outputs.get(name);
     if (t == null) {
       throw new InvalidInputException("no output '" + name + "'; outputs are " + outputs.keySet());
     }

@@ -205,7 +205,7 @@ final class Router {
         swap.done().complete(null); // superseded
         return;
       }
-      ModelVersion target = new ModelVersion(model, to);
+      ModelVersion target = swap.to();
       try {
         manager.get(target); // loads and warms up if needed
       } catch (MaasException e) {
