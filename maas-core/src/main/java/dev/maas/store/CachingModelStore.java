@@ -231,13 +231,21 @@ public final class CachingModelStore implements ModelStore {
   public boolean invalidate(String sha256) {
     Path entry = entry(sha256);
     try {
-      return withLock(indexLock, () -> {
-        Files.deleteIfExists(marker(entry));
-        return Files.deleteIfExists(entry);
-      });
+      return withLock(indexLock, () -> removeEntry(entry));
     } catch (IOException e) {
       throw failure("cannot remove", entry, e);
     }
+  }
+
+  /**
+   * Removes an entry and its marker, the marker first, so that no marker outlives its entry; the
+   * caller holds the index lock.
+   *
+   * @return true if the entry was there
+   */
+  private boolean removeEntry(Path entry) throws IOException {
+    Files.deleteIfExists(marker(entry));
+    return Files.deleteIfExists(entry);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -503,10 +511,7 @@ public final class CachingModelStore implements ModelStore {
     }
     LOG.warn("cached blob {} in {} has SHA-256 {}: damaged or altered on disk; it is removed and downloaded again",
         sha256, directory, actual);
-    withLock(indexLock, () -> {
-      Files.deleteIfExists(marker(entry));
-      return Files.deleteIfExists(entry);
-    });
+    withLock(indexLock, () -> removeEntry(entry));
     return false;
   }
 
@@ -619,8 +624,7 @@ public final class CachingModelStore implements ModelStore {
       if (e.path().equals(keep) || e.used().isAfter(protectedSince)) {
         continue;
       }
-      Files.deleteIfExists(marker(e.path()));
-      if (Files.deleteIfExists(e.path())) {
+      if (removeEntry(e.path())) {
         total -= e.size();
         LOG.debug("evicted {} ({} bytes) from {}", e.path().getFileName(), e.size(), directory);
       }
