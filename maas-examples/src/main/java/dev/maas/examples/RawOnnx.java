@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * Conversions between maas tensors and ONNX Runtime's for the tools that run ONNX Runtime directly
- * (the conformance runner's and the bench command's {@code --raw} mode). Written independently of
- * maas-runtime-onnx's own conversions on purpose: the raw mode is the reference to compare with.
+ * (the conformance runner's and the bench command's {@code --raw} mode). The value conversions are
+ * written independently of maas-runtime-onnx's own on purpose: the raw mode is the reference to
+ * compare with. Only the table from ONNX element type names to dtypes is shared ({@link OnnxTypes}).
  */
 public final class RawOnnx {
   private RawOnnx() {}

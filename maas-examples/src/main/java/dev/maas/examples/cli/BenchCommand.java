@@ -115,7 +115,6 @@ final class BenchCommand implements Callable<Integer> {
           }
           return v;
         };
-        caller.call(); // warm up outside the measurement, as maas is below
       } else {
         maas.predict(r, req); // load and warm up outside the measurement
         caller = () -> {
@@ -124,6 +123,9 @@ final class BenchCommand implements Callable<Integer> {
         };
       }
       try {
+        if (session != null) {
+          caller.call(); // warm up outside the measurement, as maas is above; a failure still closes the session
+        }
         run(caller, d, limit, out);
       } finally {
         if (session != null) {

@@ -33,7 +33,7 @@ public final class PartBuffers {
     this.max = max;
   }
 
-  /** A buffer of {@link #size()} bytes: a kept one if any is left, else a new one. */
+  /** A buffer of the size given at construction: a kept one if any is left, else a new one. */
   public byte[] take() {
     for (SoftReference<byte[]> ref = spare.pollFirst(); ref != null; ref = spare.pollFirst()) {
       kept.decrementAndGet();
@@ -55,10 +55,5 @@ public final class PartBuffers {
       return;
     }
     spare.addFirst(new SoftReference<>(buffer));
-  }
-
-  /** The size of the buffers. */
-  public int size() {
-    return size;
   }
 }
