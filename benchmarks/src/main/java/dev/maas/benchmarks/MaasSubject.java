@@ -32,7 +32,7 @@ public final class MaasSubject implements Subject {
    * Starts a service, deploys {@code model} and loads it with one warm-up call.
    *
    * @param model the model
-   * @param settings ONNX Runtime's threads, as the raw baseline gets them, and whether the pool spins
+   * @param settings ONNX Runtime's threads, as the raw baseline gets them (maas's pools do not spin)
    * @param policy the batching policy
    */
   public MaasSubject(BenchModel model, OrtSettings settings, BatchingPolicy policy) {

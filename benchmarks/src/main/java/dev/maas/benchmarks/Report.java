@@ -201,7 +201,7 @@ public final class Report {
       if (key.equals("gc.alloc.rate.norm") || key.startsWith("cpu.")) {
         List<Double> v = new ArrayList<>();
         m.getValue().path("rawData").forEach(fork -> fork.forEach(x -> v.add(x.asDouble())));
-        secondary.put(key, v.isEmpty() ? m.getValue().path("score").asDouble(Double.NaN) : median(v));
+        secondary.put(key, v.isEmpty() ? m.getValue().path("score").asDouble(Double.NaN) : Stats.median(v));
       }
     }
     return new Run(shortName, params.path("model").asText("?"), e.path("threads").asInt(1),
@@ -209,11 +209,6 @@ public final class Report {
         params.path("maxQueueDelayMicros").asLong(Policies.MAX_QUEUE_DELAY.toNanos() / 1000), extra(params),
         e.path("mode").asText(),
         pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs, unit, secondary, its);
-  }
-
-  private static double median(List<Double> v) {
-    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
   }
 
   /** The parameters other than model, batch and intra-op threads, as {@code k=v k=v}. */

@@ -33,9 +33,6 @@ import java.util.regex.Pattern;
 public final class S3FirstLoad {
   private S3FirstLoad() {}
 
-  /** The part size the children's stores use, in MiB. */
-  private static int partMib = 8;
-
   /**
    * With {@code child maas|plain sizeMib loads partMib [endpoint secret bucket]}: the timed loads,
    * printed as {@code millis=a,b,...}. Otherwise the driver: runs the children and prints the
@@ -59,7 +56,7 @@ public final class S3FirstLoad {
       throw new IllegalArgumentException("the fourth argument is separate or inprocess, not " + where);
     }
     boolean separate = where.equals("separate");
-    partMib = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+    int partMib = args.length > 4 ? Integer.parseInt(args[4]) : 8;
     Process serverProcess = null;
     String[] server = null;
     Path serverData = Files.createTempDirectory("maas-s3-server-");
@@ -94,15 +91,15 @@ public final class S3FirstLoad {
           throw new IllegalStateException("the server process said: " + line);
         }
         server = new String[] {m.group(1), m.group(2), m.group(3)};
-        runChild(true, sizeMib, 30, server);   // warms the server's range handling
-        runChild(false, sizeMib, 30, server);  // and its whole-object GETs
+        runChild(true, sizeMib, 30, partMib, server);   // warms the server's range handling
+        runChild(false, sizeMib, 30, partMib, server);  // and its whole-object GETs
       }
       List<double[]> maas = new ArrayList<>();
       List<double[]> plain = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
         boolean maasFirst = round % 2 == 0;
         for (boolean side : new boolean[] {maasFirst, !maasFirst}) {
-          (side ? maas : plain).add(runChild(side, sizeMib, loads, server));
+          (side ? maas : plain).add(runChild(side, sizeMib, loads, partMib, server));
         }
       }
       System.out.printf("cold loads in a fresh JVM, %d MiB, %d JVMs a side, server %s, ranges of %d MiB, medians per"
@@ -160,7 +157,8 @@ public final class S3FirstLoad {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static double[] runChild(boolean maas, int sizeMib, int loads, String[] server) throws Exception {
+  private static double[] runChild(boolean maas, int sizeMib, int loads, int partMib, String[] server)
+      throws Exception {
     Path log = Files.createTempFile("maas-first-load-", ".log");
     try {
       List<String> command = new ArrayList<>(List.of(javaCommand(), "-Xmx1g",
@@ -196,8 +194,6 @@ public final class S3FirstLoad {
   }
 
   private static double median(List<double[]> runs, int load) {
-    List<Double> sorted = column(runs, load);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    return Stats.median(column(runs, load));
   }
 }

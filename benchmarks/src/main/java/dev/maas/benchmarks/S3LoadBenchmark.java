@@ -155,36 +155,45 @@ public class S3LoadBenchmark {
 
   private void connect(java.net.URI endpoint, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials,
       boolean plainUpload) throws IOException {
-    client = S3Client.builder().endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.US_EAST_1)
-        .forcePathStyle(true).credentialsProvider(credentials)
-        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()).build();
+    // Both sides' timed loads start with a client of their own that has made no request yet: the
+    // set-up below (HEAD, upload) goes through a client of its own.
+    client = newClient(endpoint, credentials);
     store = S3ModelStore.builder().bucket(bucket).endpoint(endpoint).credentialsProvider(credentials)
         .parallelism(parallelism).partSize((long) partMib << 20).build();
     Path blob = work.resolve("model.bin");
     digest = generate(blob, sizeMib);
     key = "blobs/sha256/" + digest;
-    boolean present;
-    try {
-      client.headObject(request -> request.bucket(bucket).key(key));
-      present = true;
-    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-      present = false;
-    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-      if (e.statusCode() != 404) {
-        throw e;
+    try (S3Client setup = newClient(endpoint, credentials)) {
+      boolean present;
+      try {
+        setup.headObject(request -> request.bucket(bucket).key(key));
+        present = true;
+      } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+        present = false;
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        if (e.statusCode() != 404) {
+          throw e;
+        }
+        present = false;
       }
-      present = false;
-    }
-    if (!present) {
-      if (plainUpload) {
-        client.putObject(request -> request.bucket(bucket).key(key), RequestBody.fromFile(blob));
-      } else {
-        store.putBlob(digest, blob);
+      if (!present) {
+        if (plainUpload) {
+          setup.putObject(request -> request.bucket(bucket).key(key), RequestBody.fromFile(blob));
+        } else {
+          store.putBlob(digest, blob);
+        }
       }
     }
     Files.delete(blob);
     coldCacheDir = work.resolve("cold-cache");
     plainTarget = work.resolve("plain.bin");
+  }
+
+  private static S3Client newClient(java.net.URI endpoint,
+      software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+    return S3Client.builder().endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+        .forcePathStyle(true).credentialsProvider(credentials)
+        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()).build();
   }
 
   /** Empties what the cold benchmarks fill, so every invocation starts cold. */
@@ -243,9 +252,7 @@ public class S3LoadBenchmark {
     try (FileChannel channel = FileChannel.open(plainTarget, StandardOpenOption.WRITE)) {
       channel.force(false);
     }
-    if (!actual.equals(digest)) {
-      throw new IllegalStateException("downloaded SHA-256 " + actual + ", expected " + digest);
-    }
+    checkDigest(actual);
     return actual;
   }
 

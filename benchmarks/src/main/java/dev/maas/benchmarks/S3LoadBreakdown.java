@@ -6,14 +6,12 @@ import dev.maas.storage.s3.S3ModelStore;
 import dev.maas.store.CachingModelStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,23 +170,17 @@ public final class S3LoadBreakdown {
   }
 
   private static double[] time(Stage stage) throws Exception {
-    long cpu = cpuNanos();
+    long cpu = Stats.processCpuNanos();
     long start = System.nanoTime();
     stage.run();
-    return new double[] {(System.nanoTime() - start) / 1e6, (cpuNanos() - cpu) / 1e6};
-  }
-
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+    return new double[] {(System.nanoTime() - start) / 1e6, (Stats.processCpuNanos() - cpu) / 1e6};
   }
 
   private static double median(List<double[]> values, int index) {
-    List<Double> sorted = new ArrayList<>();
+    List<Double> column = new ArrayList<>();
     for (double[] v : values) {
-      sorted.add(v[index]);
+      column.add(v[index]);
     }
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
+    return Stats.median(column);
   }
 }

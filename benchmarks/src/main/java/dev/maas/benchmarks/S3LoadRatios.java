@@ -1,6 +1,5 @@
 package dev.maas.benchmarks;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,12 +64,6 @@ public final class S3LoadRatios {
 
   private record Pairs(List<Double> maas, List<Double> baseline, List<Double> ratios, List<Double> cpuRatios) {}
 
-  /** CPU time of the whole process (the in-process server included), in nanoseconds. */
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
   private static Pairs paired(S3LoadBenchmark b, int warmup, int rounds, Callable<?> maas, Callable<?> baseline)
       throws Exception {
     Pairs pairs = new Pairs(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
@@ -93,21 +86,18 @@ public final class S3LoadRatios {
   /** Wall time and process CPU time of one call, in milliseconds. */
   private static double[] time(S3LoadBenchmark b, Callable<?> method) throws Exception {
     b.empty();
-    long cpu = cpuNanos();
+    long cpu = Stats.processCpuNanos();
     long start = System.nanoTime();
     method.call();
-    return new double[] {(System.nanoTime() - start) / 1e6, (cpuNanos() - cpu) / 1e6};
+    return new double[] {(System.nanoTime() - start) / 1e6, (Stats.processCpuNanos() - cpu) / 1e6};
   }
 
   private static void report(String what, Pairs pairs) {
     System.out.printf("%s: maas %.1f ms, baseline %.1f ms (medians of %d rounds); median ratio %.3f, "
             + "quartiles %.3f to %.3f; CPU time ratio %.3f%n",
-        what, median(pairs.maas()), median(pairs.baseline()), pairs.ratios().size(), median(pairs.ratios()),
-        quantile(pairs.ratios(), 0.25), quantile(pairs.ratios(), 0.75), median(pairs.cpuRatios()));
-  }
-
-  private static double median(List<Double> values) {
-    return quantile(values, 0.5);
+        what, Stats.median(pairs.maas()), Stats.median(pairs.baseline()), pairs.ratios().size(),
+        Stats.median(pairs.ratios()), quantile(pairs.ratios(), 0.25), quantile(pairs.ratios(), 0.75),
+        Stats.median(pairs.cpuRatios()));
   }
 
   private static double quantile(List<Double> values, double q) {
