@@ -304,11 +304,9 @@ final class InputBinding implements Serializable {
     /** A dense vector's values, read in place: no vector object, no array per row. */
     private String putDenseVector(ArrayData values, String source, int at, int expected) {
       int length = values.numElements();
-      if (length != expected) {
-        return shapeProblem(source, "a vector of size " + length + ", shape [" + length + "]", expected);
-      }
-      if (integral()) {
-        return source + " is a vector of doubles, but " + describe + " takes integers";
+      String problem = vectorProblem(length, source, expected);
+      if (problem != null) {
+        return problem;
       }
       for (int i = 0; i < length; i++) {
         putDouble(at + i, values.getDouble(i));
@@ -318,14 +316,23 @@ final class InputBinding implements Serializable {
 
     private String putVector(Object vector, String source, int at, int expected) {
       double[] values = Vectors.toArray(vector);
-      if (values.length != expected) {
-        return shapeProblem(source, "a vector of size " + values.length + ", shape [" + values.length + "]", expected);
-      }
-      if (integral()) {
-        return source + " is a vector of doubles, but " + describe + " takes integers";
+      String problem = vectorProblem(values.length, source, expected);
+      if (problem != null) {
+        return problem;
       }
       for (int i = 0; i < values.length; i++) {
         putDouble(at + i, values[i]);
+      }
+      return null;
+    }
+
+    /** Why a vector of {@code length} values cannot feed this input, or null if it can. */
+    private String vectorProblem(int length, String source, int expected) {
+      if (length != expected) {
+        return shapeProblem(source, "a vector of size " + length + ", shape [" + length + "]", expected);
+      }
+      if (integral()) {
+        return source + " is a vector of doubles, but " + describe + " takes integers";
       }
       return null;
     }

@@ -30,7 +30,9 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p>Rows stay in Spark's internal form throughout: the input columns are passed on as they are
  * (a copy of the row's bytes, since upstream operators reuse their row objects), no value is
- * boxed into an external {@code Row}, and nothing is allocated per row.
+ * boxed into an external {@code Row}, and nothing is allocated per row for numeric and array
+ * columns read from Spark's unsafe rows (string outputs, vector columns and rows of another form
+ * still make an object per row).
  */
 final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
@@ -52,7 +54,7 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
   /**
    * Lazily scores a partition, one batch ahead of the consumer at most.
    *
-   * <p>Nothing is allocated per row. Each input row is copied (upstream operators reuse their row
+   * <p>Nothing is allocated per row in the common case (see the class comment). Each input row is copied (upstream operators reuse their row
    * objects) into one buffer that the batch reuses, and the rows handed out are one reused
    * {@link JoinedRow} of that copy and one reused output row. So a row handed out is valid until
    * the next call of {@link #next}, as with Spark's own operators; the one consumer, the scan
@@ -72,7 +74,6 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
     private final int[] slotOf;
     private final SpecificInternalRow out;
     private final JoinedRow joined = new JoinedRow();
-    private final int width;
     private int next;
     private int ready;
     private long rowsSeen;
@@ -96,9 +97,8 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
       this.slotOf = new int[plan.batchSize()];
       StructField[] fields = plan.outputSchema().fields();
       this.out = new SpecificInternalRow(new StructType(Arrays.copyOfRange(fields, plan.inputWidth(), fields.length)));
-      this.width = fields.length - plan.inputWidth();
       if (plan.versionColumn()) {
-        out.setLong(width - 1, plan.version());
+        out.setLong(fields.length - plan.inputWidth() - 1, plan.version()); // the last output column
       }
     }
 

@@ -37,9 +37,7 @@ final class S3Stores {
     S3ModelStore.Builder b = S3ModelStore.builder().bucket(spec.bucket().orElseThrow()).prefix(spec.prefix().orElseThrow());
     spec.endpoint().ifPresent(b::endpoint);
     spec.region().ifPresent(b::region);
-    if (spec.pathStyle()) {
-      b.pathStyle(true);
-    }
+    b.pathStyle(spec.pathStyle());
     S3ModelStore s3 = b.build();
     try {
       Path directory = spec.cacheDirectory()
