@@ -27,6 +27,8 @@ final class ArithmeticModel implements LoadedModel {
   final List<Run> runs = new CopyOnWriteArrayList<>();
   final Semaphore gate = new Semaphore(Integer.MAX_VALUE);
   final AtomicBoolean closed = new AtomicBoolean();
+  /** How long each run takes, at least (0: as fast as it goes). */
+  volatile long runNanos;
   private final dev.maas.batch.Ticker ticker;
 
   ArithmeticModel(dev.maas.batch.Ticker ticker) {
@@ -63,6 +65,9 @@ final class ArithmeticModel implements LoadedModel {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+    if (runNanos > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(runNanos);
     }
     float[] v = x.toFloatArray();
     for (int i = 0; i < v.length; i++) {

@@ -295,6 +295,101 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     assertEquals(0, s.inFlight());
   }
 
+  /**
+   * A batch of many blocking callers is woken as a tree (its runner wakes two, each woken caller
+   * more): every caller gets its own rows, the asynchronous submissions in the same batch complete
+   * too, and the last wake-up gives the instance back, so the next call runs. A caller that did not
+   * help, or a slot never given back, hangs this test.
+   */
+  @Test
+  void aBatchOfManyBlockingCallersWakesEveryCallerAndGivesItsInstanceBack() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(32, Duration.ZERO), Executors.defaultThreadFactory());
+    model.hold();
+    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (model.runs.isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
+    List<CompletableFuture<InferenceResult>> async = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      if (i % 5 == 0) {
+        async.add(s.submit(rows(i), 0, Long.MAX_VALUE));
+      } else {
+        callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
+      }
+    }
+    while (s.stats().queueDepth() < 20 && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertEquals(20, s.stats().queueDepth(), "all queued behind the held instance");
+    model.open();
+    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
+    for (int i = 1, c = 0, a = 0; i <= 20; i++) {
+      CompletableFuture<InferenceResult> f = i % 5 == 0 ? async.get(a++) : callers.get(c++);
+      assertArrayEquals(new float[] {i + 1f, i * 10 + 1f}, f.get(5, TimeUnit.SECONDS).output("y").toFloatArray(),
+          "request " + i);
+    }
+    assertEquals(2, model.runs.size(), "the blocker alone, then one batch of the 20");
+    assertEquals(20, model.runs.get(1).x().dim(0));
+    assertEquals(22f, first(callOn("after", s, rows(21), 0, Long.MAX_VALUE).get(5, TimeUnit.SECONDS)),
+        "the instance is free again");
+    waitIdle(s);
+    assertEquals(0, s.stats().running());
+    assertEquals(22, s.stats().completed());
+  }
+
+  /**
+   * Many blocking callers in a closed loop, batches up to 64, one or two instances: the woken callers
+   * wake the rest of their batch while other batches form and run. Every call returns its own rows
+   * within the bound, and the books agree.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void blockingCallersInAClosedLoopAreAllAnsweredWithTheirOwnRows(int instances) throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    model.runNanos = 100_000; // long enough for the callers to queue into batches
+    Scheduler s = scheduler(model, BatchingPolicy.defaults().withMaxBatchSize(instances == 1 ? 64 : 16)
+        .withMaxQueueDelay(Duration.ZERO).withInstances(instances), Executors.defaultThreadFactory());
+    int threads = 48;
+    int perThread = 150;
+    AtomicInteger ids = new AtomicInteger();
+    List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < perThread; i++) {
+            float id = ids.incrementAndGet();
+            float got = first(s.call(rows(id), 0, Long.MAX_VALUE));
+            if (got != id + 1) {
+              errors.add("sent " + id + " got " + got);
+            }
+          }
+        } catch (Throwable e) {
+          errors.add(e.toString());
+        }
+      }, "loop-" + t);
+      th.start();
+      ts.add(th);
+    }
+    start.countDown();
+    for (Thread th : ts) {
+      th.join(30_000);
+      assertFalse(th.isAlive(), "a caller hangs");
+    }
+    waitIdle(s);
+    assertEquals(List.of(), errors);
+    SchedulerStats st = s.stats();
+    assertEquals(threads * perThread, st.completed());
+    assertEquals(0, st.running(), "every batch gave its instance back");
+    assertEquals(0, s.inFlight());
+    assertTrue(st.meanBatchSize() > 4, "the test is meant to form batches of many callers: " + st);
+  }
+
   @Test
   void anInterruptedLeadingCallerStopsWaitingForStragglersAndKeepsTheInterrupt() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
