@@ -712,10 +712,11 @@ final class Scheduler {
   /**
    * The blocking callers of one answered batch, woken as a tree: the runner wakes {@link
    * #WAKES_PER_THREAD} of them, and each, once awake, wakes as many more before it returns (in
-   * {@link #call}); the next caller to wake is taken from a shared counter, so a helper that is slow
-   * to run holds up none but its own turns. The last answer gives the batch's run slot back if the
-   * batch still held it. Filled by the runner before its first wake-up; every helper sees it through
-   * its own request's future.
+   * {@link #call}). Each takes the next caller to wake from a shared counter, so a helper slow to
+   * get there (one still running a batch it leads on another instance, say) narrows the tree but
+   * stops no one: the others go on taking callers until all are answered. The last answer gives the
+   * batch's run slot back if the batch still held it. Filled by the runner before its first wake-up;
+   * every helper sees it through its own request's future.
    */
   private final class Wakeups {
     private final Pending[] callers;
