@@ -143,4 +143,83 @@ public class CeilingBenchmark {
       bh.consume(s.pending[i].join());
     }
   }
+
+  /**
+   * maas with {@code batch} one-row {@code predictAsync} calls always in flight, the way Triton's
+   * {@code perf_analyzer --concurrency-range N} counts concurrency: each answer is replaced by a new
+   * call at once, with no barrier between batches (unlike {@link #maasAsyncBurst}) and no thread
+   * blocked per call (unlike {@link ConcurrencyBenchmark#maasBatched}). Same policy as {@code
+   * maasBatched} ({@link Policies#batched()}, max queue delay 0) and 2 intra-op threads. A diagnostic
+   * of what maas gives callers that do not block a thread per request.
+   */
+  @State(Scope.Benchmark)
+  public static class MaasInFlight {
+    /** {@code mlp} or {@code minilm}. */
+    @Param({"mlp"})
+    public String model;
+
+    /** Calls in flight. */
+    @Param({"64"})
+    public int batch;
+
+    /** ONNX Runtime's intra-op threads, as {@link ConcurrencyBenchmark#maasBatched} gets them (2). */
+    @Param({"2"})
+    public int intraOpThreads;
+
+    /** The policy's max queue delay. */
+    @Param({"0"})
+    public int maxQueueDelayMicros;
+
+    MaasSubject subject;
+    Feed feed;
+    /** Answers not yet taken by the benchmark thread; a failed call puts its exception here. */
+    final java.util.concurrent.LinkedBlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    /** Starts maas and makes the one-row input. */
+    @Setup
+    public void setUp() {
+      BenchModel m = BenchModel.of(model);
+      subject = new MaasSubject(m, new OrtSettings(intraOpThreads),
+          Policies.batched().withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000L)));
+      feed = m.feed(1, 7);
+    }
+
+    /** Puts {@code batch} calls in flight. */
+    @Setup(org.openjdk.jmh.annotations.Level.Iteration)
+    public void fill() {
+      answers.clear();
+      for (int i = 0; i < batch; i++) {
+        start();
+      }
+    }
+
+    /** Waits for the calls still in flight, so that the next iteration starts from {@code batch}. */
+    @TearDown(org.openjdk.jmh.annotations.Level.Iteration)
+    public void drain() throws InterruptedException {
+      for (int i = 0; i < batch; i++) {
+        answers.take();
+      }
+    }
+
+    void start() {
+      subject.callAsync(feed).whenComplete((r, e) -> answers.add(e != null ? e : r));
+    }
+
+    /** Closes maas. */
+    @TearDown
+    public void tearDown() {
+      subject.close();
+    }
+  }
+
+  /** Takes one answer and starts the call that replaces it: one op is one row answered. */
+  @Benchmark
+  public Object maasAsyncInFlight(MaasInFlight s) throws InterruptedException {
+    Object answer = s.answers.take();
+    if (answer instanceof Throwable t) {
+      throw new IllegalStateException("a call failed", t);
+    }
+    s.start();
+    return answer;
+  }
 }
