@@ -48,9 +48,10 @@ import org.HdrHistogram.Recorder;
  * the queue. Otherwise the request is queued and the caller waits; the batcher threads (one per
  * instance) run what queued callers and {@link #submit asynchronous submissions} leave.
  *
- * <p>When a batch is answered, its thread wakes two of the blocking callers in it and each woken
- * caller wakes two more before it returns ({@link Wakeups}), so that waking a batch's callers is
- * spread over their threads rather than queued behind the runner's.
+ * <p>When a batch with more than {@link #WAKES_PER_THREAD} blocking callers is answered, its thread
+ * answers that many of them (its own request first, when it is a caller that led the batch) and each
+ * woken caller answers as many more before it returns ({@link Wakeups}), so that waking a batch's
+ * callers is spread over their threads rather than queued behind the runner's.
  *
  * <p>Every request ends in exactly one terminal state — answered, failed, expired, cancelled or
  * closed — decided by one compare-and-set on its state; the future completes once, from there.
@@ -58,6 +59,7 @@ import org.HdrHistogram.Recorder;
  * drain and then closes the model, {@link #shutdown} fails what is queued.
  */
 final class Scheduler {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Scheduler.class);
   private static final int QUEUED = 0;
   private static final int RUNNING = 1;
   private static final int DONE = 2;
@@ -76,8 +78,8 @@ final class Scheduler {
     final AtomicInteger state = new AtomicInteger(QUEUED);
     volatile ScheduledFuture<?> timer;
     /**
-     * The rest of its batch's blocking callers, for this request's caller to help wake once answered;
-     * set before the future completes, which publishes it to the caller.
+     * Its batch's blocking callers (this one included), for this request's caller to help wake once
+     * answered; set before the future completes, which publishes it to the caller.
      */
     Wakeups wakeups;
 
@@ -209,30 +211,34 @@ final class Scheduler {
     }
     Pending p = admit(inputs, priority, true, deadline);
     boolean lead = enqueue(p, true);
-    if (lead) {
-      boolean[] interrupted = {false};
-      while (lead) {
-        execute(formLed(interrupted));
-        // A caller whose deadline has passed stops leading: the timer armed below expires its request.
-        lead = p.state.get() == QUEUED && (deadline == Long.MAX_VALUE || ticker.read() - deadline < 0) && tryLead();
-      }
-      if (interrupted[0]) {
-        Thread.currentThread().interrupt(); // kept for the caller, after the runs it led
-      }
-    }
-    if (deadline != Long.MAX_VALUE && p.state.get() == QUEUED) {
-      armTimer(p);
-    }
     try {
+      if (lead) {
+        boolean[] interrupted = {false};
+        while (lead) {
+          execute(formLed(interrupted), p);
+          // A caller whose deadline has passed stops leading: the timer armed below expires its request.
+          lead = p.state.get() == QUEUED && (deadline == Long.MAX_VALUE || ticker.read() - deadline < 0) && tryLead();
+        }
+        if (interrupted[0]) {
+          Thread.currentThread().interrupt(); // kept for the caller, after the runs it led
+        }
+      }
+      if (deadline != Long.MAX_VALUE && p.state.get() == QUEUED) {
+        armTimer(p);
+      }
       return p.future.join();
     } catch (java.util.concurrent.CompletionException e) {
       throw unwrap(e.getCause());
     } catch (CancellationException e) {
       throw new MaasException(dev.maas.ErrorCode.CANCELLED, "call to " + version + " was cancelled", false, e);
     } finally {
-      Wakeups w = p.wakeups;
-      if (w != null) {
-        w.wake();
+      // Answered by another batch's runner, this caller helps wake that batch, also when it leaves
+      // by an exception (from a batch it led, say). Done first: p.wakeups is complete only then.
+      if (p.future.isDone()) {
+        Wakeups w = p.wakeups;
+        if (w != null) {
+          w.wake();
+        }
       }
     }
   }
@@ -458,7 +464,7 @@ final class Scheduler {
         if (batch == null) {
           return;
         }
-        execute(batch);
+        execute(batch, null);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -622,13 +628,16 @@ final class Scheduler {
   /**
    * Runs a claimed batch on the current thread, completes its requests and gives its run slot back.
    * The slot goes back <i>before</i> the completions when the queue already holds a full batch: the
-   * next batch then starts while the callers of this one are woken. Otherwise it goes back once the
-   * last of them is answered, so that the callers of this batch, woken one by one, can join the next
-   * one: with delay 0 an instance freed at once would run a few early risers alone, and small batches
-   * cost more per row. More than {@link #WAKES_PER_THREAD} blocking callers are woken as a tree
-   * ({@link Wakeups}), whose last wake-up gives the slot back.
+   * next batch then starts while the callers of this one are woken. Otherwise it goes back once its
+   * blocking callers are answered, so that they can join the next one: with delay 0 an instance freed
+   * at once would run a few early risers alone, and small batches cost more per row. More than {@link
+   * #WAKES_PER_THREAD} blocking callers are woken as a tree ({@link Wakeups}), whose last answer gives
+   * the slot back, possibly before this thread has answered the batch's asynchronous submissions.
+   *
+   * @param self the request of the caller running the batch, answered first (it needs no wake-up);
+   *     null on a batcher thread
    */
-  private void execute(List<Pending> batch) {
+  private void execute(List<Pending> batch, Pending self) {
     boolean slotHeld = true;
     try {
       int n = batch.size();
@@ -680,9 +689,13 @@ final class Scheduler {
       }
       Wakeups w = new Wakeups(blocking, slotHeld);
       slotHeld = false;
+      int own = self == null ? -1 : batch.indexOf(self);
+      if (own >= 0) {
+        w.add(self, outputs.get(own));
+      }
       for (int i = 0; i < n; i++) {
         Pending p = batch.get(i);
-        if (p.blocking) {
+        if (p.blocking && i != own) {
           w.add(p, outputs.get(i));
         }
       }
@@ -710,12 +723,13 @@ final class Scheduler {
   }
 
   /**
-   * The blocking callers of one answered batch, woken as a tree: the runner wakes {@link
-   * #WAKES_PER_THREAD} of them, and each, once awake, wakes as many more before it returns (in
-   * {@link #call}). Each takes the next caller to wake from a shared counter, so a helper slow to
-   * get there (one still running a batch it leads on another instance, say) narrows the tree but
-   * stops no one: the others go on taking callers until all are answered. The last answer gives the
-   * batch's run slot back if the batch still held it. Filled by the runner before its first wake-up;
+   * The blocking callers of one answered batch, woken as a tree: the runner answers {@link
+   * #WAKES_PER_THREAD} of them (its own request first if it is one of the callers), and each, once
+   * awake, answers as many more before it returns (in {@link #call}). Each takes the next caller
+   * from a shared counter. A helper slow to get there (one still running a batch it leads on another
+   * instance, say) delays the callers it would have answered until another helper takes them; if
+   * every answered caller is busy so, the rest wait until one returns. The last answer gives the
+   * batch's run slot back if the batch still held it. Filled by the runner before its first answer;
    * every helper sees it through its own request's future.
    */
   private final class Wakeups {
@@ -747,9 +761,12 @@ final class Scheduler {
         if (i >= callers.length) {
           return;
         }
-        answer(callers[i], outputs[i]);
-        if (unanswered.decrementAndGet() == 0 && holdsSlot) {
-          releaseSlot();
+        try {
+          answer(callers[i], outputs[i]);
+        } finally {
+          if (unanswered.decrementAndGet() == 0 && holdsSlot) {
+            releaseSlot();
+          }
         }
       }
     }
@@ -853,7 +870,12 @@ final class Scheduler {
           onDrained = null;
         }
         if (r != null) {
-          r.run();
+          try {
+            r.run();
+          } catch (RuntimeException e) {
+            // It may run on any caller's thread (the last one answered): that call's result stands.
+            LOG.warn("closing {} after its last request failed", version, e);
+          }
         }
       }
     }

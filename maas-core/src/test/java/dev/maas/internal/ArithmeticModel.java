@@ -27,7 +27,7 @@ final class ArithmeticModel implements LoadedModel {
   final List<Run> runs = new CopyOnWriteArrayList<>();
   final Semaphore gate = new Semaphore(Integer.MAX_VALUE);
   final AtomicBoolean closed = new AtomicBoolean();
-  /** How long each run takes, at least (0: as fast as it goes). */
+  /** How long each run parks before it computes (0: not at all); parkNanos may return sooner. */
   volatile long runNanos;
   private final dev.maas.batch.Ticker ticker;
 

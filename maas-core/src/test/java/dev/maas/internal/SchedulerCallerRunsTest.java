@@ -299,7 +299,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
    * A batch of many blocking callers is woken as a tree (its runner wakes two, each woken caller
    * more): every caller gets its own rows, the asynchronous submissions in the same batch complete
    * too, and the last wake-up gives the instance back, so the next call runs. A caller that did not
-   * help, or a slot never given back, hangs this test.
+   * help, or a slot never given back, fails it (every wait is bounded).
    */
   @Test
   void aBatchOfManyBlockingCallersWakesEveryCallerAndGivesItsInstanceBack() throws Exception {
@@ -341,6 +341,81 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   }
 
   /**
+   * With the next full batch already queued, a batch gives its instance back before its callers are
+   * woken (the next batch runs meanwhile) and its wake-up tree must not give it back again; the last
+   * batch's tree does. Retiring the scheduler while the callers are queued: the model is closed
+   * once, after the last of them is answered, whichever thread answers it.
+   */
+  @Test
+  void treesOfWakeUpsGiveTheInstanceBackExactlyOnceAndTheRetiredModelClosesOnceAfterTheLast() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(3, Duration.ZERO), Executors.defaultThreadFactory());
+    model.hold();
+    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (model.runs.isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
+    for (int i = 1; i <= 9; i++) {
+      callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
+      while (s.stats().queueDepth() < i && System.nanoTime() < until) {
+        Thread.sleep(1); // one at a time: the batches are 1-3, 4-6 and 7-9
+      }
+    }
+    assertEquals(9, s.stats().queueDepth());
+    AtomicInteger drained = new AtomicInteger();
+    s.retire(drained::incrementAndGet);
+    assertEquals(0, drained.get(), "ten requests still to answer");
+    model.open();
+    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
+    for (int i = 1; i <= 9; i++) {
+      assertEquals(i + 1f, first(callers.get(i - 1).get(5, TimeUnit.SECONDS)), "caller " + i);
+    }
+    waitIdle(s);
+    assertEquals(4, model.runs.size(), "the blocker, then three batches of three");
+    assertEquals(1, drained.get(), "closed once, after the last answer");
+    assertEquals(0, s.stats().running(), "each batch gave its instance back exactly once");
+    assertEquals(10, s.stats().completed());
+  }
+
+  /**
+   * Closing a retired model runs on the thread that answers its last request, which may be a caller
+   * helping its batch awake: a close that fails is logged, and every caller keeps its answer.
+   */
+  @Test
+  void aFailingCloseAfterTheLastAnswerLeavesEveryCallersResult() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
+    model.hold();
+    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (model.runs.isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
+    }
+    while (s.stats().queueDepth() < 6 && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    AtomicInteger closes = new AtomicInteger();
+    s.retire(() -> {
+      closes.incrementAndGet();
+      throw new IllegalStateException("close failed");
+    });
+    model.open();
+    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
+    for (int i = 1; i <= 6; i++) {
+      assertEquals(i + 1f, first(callers.get(i - 1).get(5, TimeUnit.SECONDS)), "caller " + i);
+    }
+    waitIdle(s);
+    assertEquals(1, closes.get());
+    assertEquals(0, s.stats().running());
+  }
+
+  /**
    * Many blocking callers in a closed loop, batches up to 64, one or two instances: the woken callers
    * wake the rest of their batch while other batches form and run. Every call returns its own rows
    * within the bound, and the books agree.
@@ -373,6 +448,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
           errors.add(e.toString());
         }
       }, "loop-" + t);
+      th.setDaemon(true);
       th.start();
       ts.add(th);
     }
