@@ -305,12 +305,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   void aBatchOfManyBlockingCallersWakesEveryCallerAndGivesItsInstanceBack() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(32, Duration.ZERO), Executors.defaultThreadFactory());
-    model.hold();
-    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (model.runs.isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
+    CompletableFuture<InferenceResult> blocker = blockerHolding(model, s);
     List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
     List<CompletableFuture<InferenceResult>> async = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {
@@ -320,10 +315,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
         callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
       }
     }
-    while (s.stats().queueDepth() < 20 && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
-    assertEquals(20, s.stats().queueDepth(), "all queued behind the held instance");
+    awaitQueued(s, 20);
     model.open();
     assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
     for (int i = 1, c = 0, a = 0; i <= 20; i++) {
@@ -350,28 +342,17 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   void treesOfWakeUpsGiveTheInstanceBackExactlyOnceAndTheRetiredModelClosesOnceAfterTheLast() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(3, Duration.ZERO), Executors.defaultThreadFactory());
-    model.hold();
-    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (model.runs.isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
+    CompletableFuture<InferenceResult> blocker = blockerHolding(model, s);
     List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
     for (int i = 1; i <= 9; i++) {
       callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
-      while (s.stats().queueDepth() < i && System.nanoTime() < until) {
-        Thread.sleep(1); // one at a time: the batches are 1-3, 4-6 and 7-9
-      }
+      awaitQueued(s, i); // one at a time: the batches are 1-3, 4-6 and 7-9
     }
-    assertEquals(9, s.stats().queueDepth());
     AtomicInteger drained = new AtomicInteger();
     s.retire(drained::incrementAndGet);
     assertEquals(0, drained.get(), "ten requests still to answer");
     model.open();
-    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
-    for (int i = 1; i <= 9; i++) {
-      assertEquals(i + 1f, first(callers.get(i - 1).get(5, TimeUnit.SECONDS)), "caller " + i);
-    }
+    assertAnswered(blocker, callers);
     waitIdle(s);
     assertEquals(4, model.runs.size(), "the blocker, then three batches of three");
     assertEquals(1, drained.get(), "closed once, after the last answer");
@@ -387,29 +368,19 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   void aFailingCloseAfterTheLastAnswerLeavesEveryCallersResult() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
-    model.hold();
-    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (model.runs.isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
+    CompletableFuture<InferenceResult> blocker = blockerHolding(model, s);
     List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
     for (int i = 1; i <= 6; i++) {
       callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
     }
-    while (s.stats().queueDepth() < 6 && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
+    awaitQueued(s, 6);
     AtomicInteger closes = new AtomicInteger();
     s.retire(() -> {
       closes.incrementAndGet();
       throw new IllegalStateException("close failed");
     });
     model.open();
-    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
-    for (int i = 1; i <= 6; i++) {
-      assertEquals(i + 1f, first(callers.get(i - 1).get(5, TimeUnit.SECONDS)), "caller " + i);
-    }
+    assertAnswered(blocker, callers);
     waitIdle(s);
     assertEquals(1, closes.get());
     assertEquals(0, s.stats().running());
@@ -613,6 +584,40 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
       closed.incrementAndGet(); // refused or dropped by the shutdown: not in the scheduler's books
     }
     failedOk.incrementAndGet();
+  }
+
+  /**
+   * Holds the model and starts a caller that runs alone and waits inside it, holding the one
+   * instance; returns once its run has begun. {@code model.open()} lets it finish with 1001.
+   */
+  private static CompletableFuture<InferenceResult> blockerHolding(ArithmeticModel model, Scheduler s)
+      throws InterruptedException {
+    model.hold();
+    CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (model.runs.isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertEquals(1, model.runs.size(), "the blocker runs alone");
+    return blocker;
+  }
+
+  /** The blocker got 1001 and caller i (from 1) got i + 1, each within 5 s. */
+  private static void assertAnswered(CompletableFuture<InferenceResult> blocker,
+      List<CompletableFuture<InferenceResult>> callers) throws Exception {
+    assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
+    for (int i = 1; i <= callers.size(); i++) {
+      assertEquals(i + 1f, first(callers.get(i - 1).get(5, TimeUnit.SECONDS)), "caller " + i);
+    }
+  }
+
+  /** Waits (5 s at most) until {@code n} requests are queued, and asserts they are. */
+  private static void awaitQueued(Scheduler s, int n) throws InterruptedException {
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (s.stats().queueDepth() < n && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertEquals(n, s.stats().queueDepth(), "queued behind the held instance");
   }
 
   private static void waitIdle(Scheduler s) throws InterruptedException {
