@@ -26,15 +26,18 @@ import org.openjdk.jmh.infra.Blackhole;
  * the whole op, so the op's time is also each row's latency.
  *
  * <p>ONNX Runtime gets 2 intra-op threads: one thread issuing batches is fastest with both cores
- * (on an idle 2-core machine a batch of 64 MLP rows takes about half as long as with 1). {@link
- * #maasAsyncBurst} is a diagnostic: maas fed the same way, one thread starting
- * {@code batch} one-row calls at once, which separates what maas's scheduling costs from what
- * waking one caller thread per row costs.
+ * (on an idle 2-core machine a batch of 64 MLP rows takes about half as long as with 1). Two
+ * diagnostics feed maas without a blocked thread per row: {@link #maasAsyncBurst}, one thread
+ * starting {@code batch} one-row calls at once, which separates what maas's scheduling costs from
+ * what waking one caller thread per row costs; and {@link #maasAsyncInFlight}, {@code batch} calls
+ * kept in flight with no barrier between batches.
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.rawPreformedBatch -p model=mlp -prof gc \
  *     -rf json -rff target/jmh-ceiling-mlp.json
  * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncBurst -p model=mlp -p batch=64
+ * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncInFlight -p batch=64 \
+ *     -prof dev.maas.benchmarks.CpuTimeProfiler
  * }</pre>
  *
  * (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true DJL_OFFLINE=true} in the
