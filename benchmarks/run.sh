@@ -164,7 +164,9 @@ for model in "${models[@]}"; do
   done
   jmh "ceiling-$model" CeilingBenchmark.rawPreformedBatch -p model="$model" -p batch=1,8,32,64 "${iters[@]}"
   if [[ "$profile" == quick ]]; then bursts=64; else bursts=1,8,32,64; fi
-  jmh "burst-$model" CeilingBenchmark.maasAsyncBurst -p model="$model" -p batch="$bursts" "${iters[@]}"
+  # maas without a blocked thread per row: N calls started together (burst), N kept in flight.
+  jmh "burst-$model" 'CeilingBenchmark.maasAsync(Burst|InFlight)' -p model="$model" -p batch="$bursts" \
+    -p inFlight="$bursts" "${iters[@]}"
 done
 # Diagnostic: the MLP's inputs and outputs without its arithmetic, so what each system spends per row
 # is what it spends around the model (conversions, hand-offs between threads).

@@ -29,14 +29,14 @@ import org.openjdk.jmh.infra.Blackhole;
  * (on an idle 2-core machine a batch of 64 MLP rows takes about half as long as with 1). Two
  * diagnostics feed maas without a blocked thread per row: {@link #maasAsyncBurst}, one thread
  * starting {@code batch} one-row calls at once, which separates what maas's scheduling costs from
- * what waking one caller thread per row costs; and {@link #maasAsyncInFlight}, {@code batch} calls
- * kept in flight with no barrier between batches.
+ * what waking one caller thread per row costs; and {@link #maasAsyncInFlight}, {@code inFlight}
+ * calls kept in flight with no barrier between batches (one op is one row answered).
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.rawPreformedBatch -p model=mlp -prof gc \
  *     -rf json -rff target/jmh-ceiling-mlp.json
  * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncBurst -p model=mlp -p batch=64
- * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncInFlight -p batch=64 \
+ * java -jar benchmarks/target/benchmarks.jar CeilingBenchmark.maasAsyncInFlight -p inFlight=64 \
  *     -prof dev.maas.benchmarks.CpuTimeProfiler
  * }</pre>
  *
@@ -148,7 +148,7 @@ public class CeilingBenchmark {
   }
 
   /**
-   * maas with {@code batch} one-row {@code predictAsync} calls always in flight, the way Triton's
+   * maas with {@code inFlight} one-row {@code predictAsync} calls always in flight, the way Triton's
    * {@code perf_analyzer --concurrency-range N} counts concurrency: each answer is replaced by a new
    * call at once, with no barrier between batches (unlike {@link #maasAsyncBurst}) and no thread
    * blocked per call (unlike {@link ConcurrencyBenchmark#maasBatched}). Same policy as {@code
@@ -161,9 +161,9 @@ public class CeilingBenchmark {
     @Param({"mlp"})
     public String model;
 
-    /** Calls in flight. */
+    /** Calls in flight (compare with that many concurrent callers). */
     @Param({"64"})
-    public int batch;
+    public int inFlight;
 
     /** ONNX Runtime's intra-op threads, as {@link ConcurrencyBenchmark#maasBatched} gets them (2). */
     @Param({"2"})
@@ -187,19 +187,19 @@ public class CeilingBenchmark {
       feed = m.feed(1, 7);
     }
 
-    /** Puts {@code batch} calls in flight. */
+    /** Puts {@code inFlight} calls in flight. */
     @Setup(org.openjdk.jmh.annotations.Level.Iteration)
     public void fill() {
       answers.clear();
-      for (int i = 0; i < batch; i++) {
+      for (int i = 0; i < inFlight; i++) {
         start();
       }
     }
 
-    /** Waits for the calls still in flight, so that the next iteration starts from {@code batch}. */
+    /** Waits for the calls still in flight, so that the next iteration starts from {@code inFlight}. */
     @TearDown(org.openjdk.jmh.annotations.Level.Iteration)
     public void drain() throws InterruptedException {
-      for (int i = 0; i < batch; i++) {
+      for (int i = 0; i < inFlight; i++) {
         answers.take();
       }
     }

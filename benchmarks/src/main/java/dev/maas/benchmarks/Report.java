@@ -53,6 +53,7 @@ public final class Report {
   private static final String CONCURRENCY = "ConcurrencyBenchmark.";
   private static final String CEILING = Contender.CEILING.benchmark();
   private static final String BURST = "CeilingBenchmark.maasAsyncBurst";
+  private static final String IN_FLIGHT = "CeilingBenchmark.maasAsyncInFlight";
   /** Above this share of the cores busy with other work before a run, the report warns. */
   static final int BUSY_LIMIT = 15;
 
@@ -266,6 +267,14 @@ public final class Report {
 
   // ------------------------------------------------------------------ lookups
 
+  /** {@code maasAsyncInFlight} with {@code n} calls in flight (its own parameter, not a batch). */
+  private Optional<Run> inFlight(String model, int n) {
+    return runs.stream()
+        .filter(r -> r.benchmark.equals(IN_FLIGHT) && r.model.equals(model))
+        .filter(r -> java.util.Arrays.asList(r.extraParams.split(" ")).contains("inFlight=" + n))
+        .reduce((a, b) -> b);
+  }
+
   private Optional<Run> find(String benchmark, String model, int threads, int batch) {
     return runs.stream()
         .filter(r -> r.benchmark.equals(benchmark) && r.model.equals(model))
@@ -473,6 +482,7 @@ public final class Report {
         Optional<Run> d = at(Contender.DJL, model, n);
         Optional<Run> c = at(Contender.CEILING, model, n);
         Optional<Run> b = find(BURST, model, 1, n);
+        Optional<Run> f = inFlight(model, n);
         double ct = rowsPerSecond(Contender.CEILING, model, n);
         double batchUs = c.map(Run::meanUs).orElse(Double.NaN);
         line("| " + n + " | " + fmtRate(rowsPerSecond(Contender.MAAS, model, n)) + " | "
@@ -501,12 +511,18 @@ public final class Report {
             + fmtBytes(c.map(x -> x.allocPerOp() / rows).orElse(Double.NaN)) + " | " + meanBatch + " | " + runP50
             + " | " + waitP99 + " | " + fmtRate(b.map(Run::rowsPerSecond).orElse(Double.NaN)) + " | "
             + fmt(b.map(Run::rowsPerSecond).orElse(Double.NaN) / ct) + " | "
-            + fmtUs(b.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " |");
+            + fmtUs(b.map(x -> x.cpuPerOp() / rows).orElse(Double.NaN)) + " | "
+            + fmtRate(f.map(Run::rowsPerSecond).orElse(Double.NaN)) + " | "
+            + fmt(f.map(Run::rowsPerSecond).orElse(Double.NaN) / ct) + " | "
+            + fmtUs(f.map(Run::cpuPerOp).orElse(Double.NaN)) + " |");
       }
       line("");
       line("Cost per row, " + model + ": CPU µs of the whole JVM per row, cores kept busy, context switches"
           + " of all its threads per row, heap bytes per row; maas burst: one thread starting N one-row"
           + " `predictAsync` calls at once and awaiting them (`CeilingBenchmark.maasAsyncBurst`, a diagnostic);"
+          + " maas in flight: one thread keeping N one-row `predictAsync` calls in flight, each answer replaced"
+          + " at once (`CeilingBenchmark.maasAsyncInFlight`, a diagnostic; Triton's perf_analyzer counts"
+          + " concurrency this way);"
           + " maas's own statistics (mean rows per batch while measured; run time p50 and queue wait p99 since"
           + " load, warm-up included).");
       line("");
@@ -514,8 +530,9 @@ public final class Report {
           + " | DJL cores | ceiling cores | maas switches/row | raw switches/row | DJL switches/row"
           + " | ceiling switches/row | maas B/row | raw B/row | DJL B/row | ceiling B/row"
           + " | maas mean batch | maas run p50 ms | maas wait p99 ms | maas burst rows/s | burst / ceiling"
-          + " | burst CPU µs/row |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          + " | burst CPU µs/row | maas in flight rows/s | in flight / ceiling | in flight CPU µs/row |");
+      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+          + "|---:|---:|---:|");
       cost.forEach(this::line);
       line("");
     }

@@ -33,6 +33,15 @@ final class JmhFixtures {
     return this;
   }
 
+  /** A {@code maasAsyncInFlight} result: {@code inFlight} calls in flight, one row answered per {@code micros}. */
+  JmhFixtures inFlight(int inFlight, double micros) {
+    String histogram = "[[" + micros + ",100]]";
+    entries.add(entry("CeilingBenchmark.maasAsyncInFlight", "sample", 1,
+        "\"model\":\"mlp\",\"inFlight\":\"" + inFlight + "\",\"intraOpThreads\":\"2\"",
+        "\"rawDataHistogram\":[[" + histogram + "," + histogram + "," + histogram + "]]"));
+    return this;
+  }
+
   /** Writes {@code jmh-fixture.json} and a {@code conditions.txt} into {@code dir}. */
   Path writeTo(Path dir) throws IOException {
     Files.writeString(dir.resolve("conditions.txt"), "machine: 2 cores, 8 GiB, test JVM; profile quick; 2026-11-29T18:00Z\n"

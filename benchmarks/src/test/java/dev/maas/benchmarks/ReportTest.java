@@ -61,6 +61,22 @@ class ReportTest {
     assertTrue(report.contains("| 64 callers: maas ≥ 2 × DJL | 2.560 | yes |"), report);
   }
 
+  /**
+   * One op of the in-flight benchmark is one row, whatever its {@code inFlight}: 12.5 µs per op is
+   * 80,000 rows/s, 0.625 of the 128,000 ceiling; it lands on its own N's row only.
+   */
+  @Test
+  void inFlightRowsPerSecondCountOneRowPerOpOnItsOwnCallerCount() throws Exception {
+    String report = load(mlpRun().inFlight(64, 12.5)).render();
+    // the cost table's rows: N and 25 figures, the last three for the in-flight run (CPU not profiled)
+    List<String> costRows = report.lines()
+        .filter(l -> (l.startsWith("| 8 | ") || l.startsWith("| 64 | ")) && l.split("\\|").length == 27).toList();
+    assertEquals(2, costRows.size(), report);
+    assertTrue(costRows.get(0).startsWith("| 8 | ") && costRows.get(0).endsWith("| n/a | nan | n/a |"), costRows.get(0));
+    assertTrue(costRows.get(1).startsWith("| 64 | ") && costRows.get(1).endsWith("| 80,000 | 0.625 | n/a |"),
+        costRows.get(1));
+  }
+
   @Test
   void figuresHoldEveryMeasuredContenderPerCallerCount() throws Exception {
     List<Charts.ModelFigures> figures = load(mlpRun()).figures();
