@@ -271,7 +271,10 @@ public final class DefaultModelService implements ModelService {
         AUDIT.info("deploy {} by {} (sha256 {}, {} bytes{}{})", v, AccessControl.printable(who.name()), sha256, size,
             encryption == null ? "" : ", encrypted under master key '" + encryptUnder + "'",
             signingKey == null ? "" : ", signed with key '" + signingKeyId + "'");
-        options.alias().ifPresent(a -> moveAlias(name, a, v.version(), who, false)); // PROMOTE allowed above
+        if (options.alias().isPresent()) {
+          checkOpen(); // the upload took a while: a service closed meanwhile moves no alias
+          moveAlias(name, options.alias().get(), v.version(), who, false); // PROMOTE allowed above
+        }
         return v;
       }
     }
