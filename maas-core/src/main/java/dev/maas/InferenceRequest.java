@@ -20,9 +20,14 @@ public final class InferenceRequest {
     this.inputs = inputs;
   }
 
-  /** A request with one input. */
+  /**
+   * A request with one input.
+   *
+   * @throws InvalidInputException if the name is empty
+   */
   public static InferenceRequest of(String name, Tensor tensor) {
-    return builder().input(name, tensor).build();
+    checkInput(name, tensor);
+    return new InferenceRequest(Collections.singletonMap(name, tensor));
   }
 
   /** A request with the given inputs (copied; iteration order kept). */
@@ -64,10 +69,7 @@ public final class InferenceRequest {
      * @throws InvalidInputException if the name is empty or already used
      */
     public Builder input(String name, Tensor tensor) {
-      Objects.requireNonNull(tensor, "tensor");
-      if (name == null || name.isEmpty()) {
-        throw new InvalidInputException("input name must not be empty");
-      }
+      checkInput(name, tensor);
       if (inputs.putIfAbsent(name, tensor) != null) {
         throw new InvalidInputException("input '" + name + "' given twice");
       }
@@ -76,11 +78,14 @@ public final class InferenceRequest {
 
     /** The request. */
     public InferenceRequest build() {
-      if (inputs.size() == 1) { // the common case, without a second hash map
-        Map.Entry<String, Tensor> e = inputs.entrySet().iterator().next();
-        return new InferenceRequest(Collections.singletonMap(e.getKey(), e.getValue()));
-      }
-      return new InferenceRequest(Collections.unmodifiableMap(new LinkedHashMap<>(inputs)));
+      return new InferenceRequest(NamedTensors.copyOf(inputs));
+    }
+  }
+
+  private static void checkInput(String name, Tensor tensor) {
+    Objects.requireNonNull(tensor, "tensor");
+    if (name == null || name.isEmpty()) {
+      throw new InvalidInputException("input name must not be empty");
     }
   }
 }

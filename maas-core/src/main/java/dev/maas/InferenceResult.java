@@ -1,8 +1,6 @@
 package dev.maas;
 
 import dev.maas.version.ModelVersion;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,16 +20,7 @@ public final class InferenceResult {
    */
   public InferenceResult(ModelVersion version, Map<String, Tensor> outputs) {
     this.version = Objects.requireNonNull(version, "version");
-    this.outputs = copy(outputs);
-  }
-
-  /** An unmodifiable copy in the same order; one output (the common case) takes no hash map. */
-  private static Map<String, Tensor> copy(Map<String, Tensor> outputs) {
-    if (outputs.size() == 1) {
-      Map.Entry<String, Tensor> e = outputs.entrySet().iterator().next();
-      return Collections.singletonMap(e.getKey(), e.getValue());
-    }
-    return Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+    this.outputs = NamedTensors.copyOf(outputs);
   }
 
   /** The model version that served this call. */

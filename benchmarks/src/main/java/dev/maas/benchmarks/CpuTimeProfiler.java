@@ -1,7 +1,6 @@
 package dev.maas.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +36,6 @@ import org.openjdk.jmh.results.ScalarResult;
  * }</pre>
  */
 public final class CpuTimeProfiler implements InternalProfiler {
-  private final com.sun.management.OperatingSystemMXBean os =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
   private long cpuStart;
   private long wallStart;
   private long switchesStart;
@@ -54,13 +51,13 @@ public final class CpuTimeProfiler implements InternalProfiler {
     switchesStart = contextSwitches();
     ticksStart = userAndKernelTicks();
     wallStart = System.nanoTime();
-    cpuStart = os.getProcessCpuTime();
+    cpuStart = Stats.processCpuNanos();
   }
 
   @Override
   public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
       IterationResult result) {
-    long cpu = os.getProcessCpuTime() - cpuStart;
+    long cpu = Stats.processCpuNanos() - cpuStart;
     long wall = System.nanoTime() - wallStart;
     long switches = contextSwitches() - switchesStart;
     long[] ticks = userAndKernelTicks();

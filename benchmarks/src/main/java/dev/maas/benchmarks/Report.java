@@ -92,11 +92,7 @@ public final class Report {
 
     /** The median over iterations of one per-iteration figure. */
     double median(java.util.function.ToDoubleFunction<Iteration> f) {
-      double[] v = iterations.stream().mapToDouble(f).sorted().toArray();
-      if (v.length == 0) {
-        return Double.NaN;
-      }
-      return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+      return Stats.median(iterations.stream().mapToDouble(f).toArray());
     }
 
     /** Median time per op, µs. */
@@ -531,8 +527,7 @@ public final class Report {
           + " | ceiling switches/row | maas B/row | raw B/row | DJL B/row | ceiling B/row"
           + " | maas mean batch | maas run p50 ms | maas wait p99 ms | maas burst rows/s | burst / ceiling"
           + " | burst CPU µs/row | maas in flight rows/s | in flight / ceiling | in flight CPU µs/row |");
-      line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
-          + "|---:|---:|---:|");
+      line("|" + "---:|".repeat(26));
       cost.forEach(this::line);
       line("");
     }

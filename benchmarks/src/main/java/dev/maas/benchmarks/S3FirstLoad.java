@@ -106,8 +106,8 @@ public final class S3FirstLoad {
           + " load number:%n", sizeMib, rounds, separate ? "in a process of its own, warmed" : "in each client's JVM",
           partMib);
       for (int i = 0; i < loads; i++) {
-        double m = median(maas, i);
-        double p = median(plain, i);
+        double m = Stats.median(maas, i);
+        double p = Stats.median(plain, i);
         System.out.printf("  load %3d: maas %7.1f ms, plain getObject %7.1f ms, ratio %.3f%n", i + 1, m, p, m / p);
       }
       if (loads == 1) {
@@ -191,9 +191,5 @@ public final class S3FirstLoad {
     }
     values.sort(null);
     return values;
-  }
-
-  private static double median(List<double[]> runs, int load) {
-    return Stats.median(column(runs, load));
   }
 }

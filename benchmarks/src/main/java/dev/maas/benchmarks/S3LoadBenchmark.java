@@ -149,28 +149,25 @@ public class S3LoadBenchmark {
   void useServer(java.net.URI endpoint, String secretKey, String bucket) throws IOException {
     work = Files.createTempDirectory("maas-s3-bench-");
     this.bucket = bucket;
-    connect(endpoint, software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(LocalS3.ACCESS_KEY, secretKey)), true);
+    connect(endpoint, LocalS3.credentials(secretKey), true);
   }
 
   private void connect(java.net.URI endpoint, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials,
       boolean plainUpload) throws IOException {
     // Both sides' timed loads start with a client of their own that has made no request yet: the
     // set-up below (HEAD, upload) goes through a client of its own.
-    client = newClient(endpoint, credentials);
+    client = LocalS3.clientBuilder(endpoint, credentials).build();
     store = S3ModelStore.builder().bucket(bucket).endpoint(endpoint).credentialsProvider(credentials)
         .parallelism(parallelism).partSize((long) partMib << 20).build();
     Path blob = work.resolve("model.bin");
     digest = generate(blob, sizeMib);
     key = "blobs/sha256/" + digest;
-    try (S3Client setup = newClient(endpoint, credentials)) {
+    try (S3Client setup = LocalS3.clientBuilder(endpoint, credentials).build()) {
       boolean present;
       try {
         setup.headObject(request -> request.bucket(bucket).key(key));
         present = true;
-      } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-        present = false;
-      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) { // NoSuchKeyException among them
         if (e.statusCode() != 404) {
           throw e;
         }
@@ -187,13 +184,6 @@ public class S3LoadBenchmark {
     Files.delete(blob);
     coldCacheDir = work.resolve("cold-cache");
     plainTarget = work.resolve("plain.bin");
-  }
-
-  private static S3Client newClient(java.net.URI endpoint,
-      software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
-    return S3Client.builder().endpointOverride(endpoint).region(software.amazon.awssdk.regions.Region.US_EAST_1)
-        .forcePathStyle(true).credentialsProvider(credentials)
-        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()).build();
   }
 
   /** Empties what the cold benchmarks fill, so every invocation starts cold. */

@@ -137,7 +137,7 @@ public final class S3LoadBreakdown {
         System.out.printf("S3LoadBreakdown: %d MiB, %d rounds, medians%n", sizeMib, rounds);
         for (String name : names) {
           List<double[]> t = times.get(name);
-          System.out.printf("  %-34s wall %7.1f ms   cpu %7.1f ms%n", name, median(t, 0), median(t, 1));
+          System.out.printf("  %-34s wall %7.1f ms   cpu %7.1f ms%n", name, Stats.median(t, 0), Stats.median(t, 1));
         }
       } finally {
         for (S3ModelStore store : stores) {
@@ -174,13 +174,5 @@ public final class S3LoadBreakdown {
     long start = System.nanoTime();
     stage.run();
     return new double[] {(System.nanoTime() - start) / 1e6, (Stats.processCpuNanos() - cpu) / 1e6};
-  }
-
-  private static double median(List<double[]> values, int index) {
-    List<Double> column = new ArrayList<>();
-    for (double[] v : values) {
-      column.add(v[index]);
-    }
-    return Stats.median(column);
   }
 }

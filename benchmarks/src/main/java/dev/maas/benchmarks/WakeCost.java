@@ -29,6 +29,7 @@ public final class WakeCost {
    * Runs the rounds and prints the figures.
    *
    * @param args optional: hand-offs per round (400,000), rounds (5)
+   * @throws InterruptedException if interrupted while waiting for a round's threads
    */
   public static void main(String[] args) throws InterruptedException {
     int handoffs = args.length > 0 ? Integer.parseInt(args[0]) : 400_000;

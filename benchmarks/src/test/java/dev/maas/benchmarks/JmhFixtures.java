@@ -27,18 +27,14 @@ final class JmhFixtures {
     String params = c.preformed()
         ? "\"model\":\"mlp\",\"batch\":\"" + threads + "\",\"intraOpThreads\":\"2\""
         : "\"model\":\"mlp\",\"intraOpThreads\":\"1\"";
-    String histogram = "[[" + micros + ",100]]";
-    entries.add(entry(c.benchmark(), "sample", c.preformed() ? 1 : threads, params,
-        "\"rawDataHistogram\":[[" + histogram + "," + histogram + "," + histogram + "]]"));
+    entries.add(entry(c.benchmark(), "sample", c.preformed() ? 1 : threads, params, sampleData(micros)));
     return this;
   }
 
   /** A {@code maasAsyncInFlight} result: {@code inFlight} calls in flight, one row answered per {@code micros}. */
   JmhFixtures inFlight(int inFlight, double micros) {
-    String histogram = "[[" + micros + ",100]]";
     entries.add(entry("CeilingBenchmark.maasAsyncInFlight", "sample", 1,
-        "\"model\":\"mlp\",\"inFlight\":\"" + inFlight + "\",\"intraOpThreads\":\"2\"",
-        "\"rawDataHistogram\":[[" + histogram + "," + histogram + "," + histogram + "]]"));
+        "\"model\":\"mlp\",\"inFlight\":\"" + inFlight + "\",\"intraOpThreads\":\"2\"", sampleData(micros)));
     return this;
   }
 
@@ -47,6 +43,12 @@ final class JmhFixtures {
     Files.writeString(dir.resolve("conditions.txt"), "machine: 2 cores, 8 GiB, test JVM; profile quick; 2026-11-29T18:00Z\n"
         + "  overhead-mlp                  20s   machine   3% busy with other work just before\n");
     return Files.writeString(dir.resolve("jmh-fixture.json"), "[" + String.join(",", entries) + "]");
+  }
+
+  /** Three sample-mode iterations of 100 calls of {@code micros} each. */
+  private static String sampleData(double micros) {
+    String histogram = "[[" + micros + ",100]]";
+    return "\"rawDataHistogram\":[[" + histogram + "," + histogram + "," + histogram + "]]";
   }
 
   private static String entry(String benchmark, String mode, int threads, String params, String data) {

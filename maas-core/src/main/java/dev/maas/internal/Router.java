@@ -195,17 +195,19 @@ final class Router {
     }
     Swap mine = new Swap(new ModelVersion(model, to), new CompletableFuture<>());
     swaps.put(key, mine);
-    attempt(model, slot, to, mine, 1000);
+    attempt(slot, mine, 1000);
     return mine.done();
   }
 
-  private void attempt(String model, String slot, long to, Swap swap, long backoffMillis) {
+  private void attempt(String slot, Swap swap, long backoffMillis) {
+    ModelVersion target = swap.to();
+    String model = target.model();
+    long to = target.version();
     swapThreads.execute(() -> {
       if (closed || swaps.get(key(model, slot)) != swap) {
         swap.done().complete(null); // superseded
         return;
       }
-      ModelVersion target = swap.to();
       try {
         manager.get(target); // loads and warms up if needed
       } catch (MaasException e) {
@@ -216,7 +218,7 @@ final class Router {
         swapThreads.schedule(() -> {
           Catalog.Entry e2 = catalog.entry(model);
           if (catalog.desired(e2, slot) == to && swaps.get(key(model, slot)) == swap) {
-            attempt(model, slot, to, swap, next);
+            attempt(slot, swap, next);
           }
         }, backoffMillis, TimeUnit.MILLISECONDS);
         return;

@@ -36,6 +36,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-version scheduler every call goes through: a bounded priority queue that decides
@@ -59,7 +61,7 @@ import org.HdrHistogram.Recorder;
  * drain and then closes the model, {@link #shutdown} fails what is queued.
  */
 final class Scheduler {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Scheduler.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   private static final int QUEUED = 0;
   private static final int RUNNING = 1;
   private static final int DONE = 2;

@@ -306,20 +306,16 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(32, Duration.ZERO), Executors.defaultThreadFactory());
     CompletableFuture<InferenceResult> blocker = blockerHolding(model, s);
-    List<CompletableFuture<InferenceResult>> callers = new ArrayList<>();
-    List<CompletableFuture<InferenceResult>> async = new ArrayList<>();
+    List<CompletableFuture<InferenceResult>> requests = new ArrayList<>(); // every fifth asynchronous
     for (int i = 1; i <= 20; i++) {
-      if (i % 5 == 0) {
-        async.add(s.submit(rows(i), 0, Long.MAX_VALUE));
-      } else {
-        callers.add(callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
-      }
+      requests.add(i % 5 == 0 ? s.submit(rows(i), 0, Long.MAX_VALUE)
+          : callOn("caller-" + i, s, rows(i), 0, Long.MAX_VALUE));
     }
     awaitQueued(s, 20);
     model.open();
     assertEquals(1001f, first(blocker.get(5, TimeUnit.SECONDS)));
-    for (int i = 1, c = 0, a = 0; i <= 20; i++) {
-      CompletableFuture<InferenceResult> f = i % 5 == 0 ? async.get(a++) : callers.get(c++);
+    for (int i = 1; i <= 20; i++) {
+      CompletableFuture<InferenceResult> f = requests.get(i - 1);
       assertArrayEquals(new float[] {i + 1f, i * 10 + 1f}, f.get(5, TimeUnit.SECONDS).output("y").toFloatArray(),
           "request " + i);
     }

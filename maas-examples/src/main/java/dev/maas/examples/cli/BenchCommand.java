@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
         };
       }
       try {
-        if (session != null) {
+        if (raw) {
           caller.call(); // warm up outside the measurement, as maas is above; a failure still closes the session
         }
         run(caller, d, limit, out);

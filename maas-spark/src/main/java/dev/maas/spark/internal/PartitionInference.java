@@ -98,7 +98,7 @@ final class PartitionInference implements FlatMapFunction<Iterator<InternalRow>,
       StructField[] fields = plan.outputSchema().fields();
       this.out = new SpecificInternalRow(new StructType(Arrays.copyOfRange(fields, plan.inputWidth(), fields.length)));
       if (plan.versionColumn()) {
-        out.setLong(fields.length - plan.inputWidth() - 1, plan.version()); // the last output column
+        out.setLong(out.numFields() - 1, plan.version());
       }
     }
 

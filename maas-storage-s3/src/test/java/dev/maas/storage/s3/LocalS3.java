@@ -21,6 +21,7 @@ import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -125,6 +126,11 @@ public final class LocalS3 implements AutoCloseable {
 
   /** Credentials this server accepts. */
   public StaticCredentialsProvider credentials() {
+    return credentials(secretKey);
+  }
+
+  /** Credentials for a server of this kind whose secret key is {@code secretKey} (one in another process, say). */
+  public static StaticCredentialsProvider credentials(String secretKey) {
     return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, secretKey));
   }
 
@@ -135,11 +141,16 @@ public final class LocalS3 implements AutoCloseable {
 
   /** A client builder set up for this server, to add to (interceptors, other credentials). */
   public S3ClientBuilder clientBuilder() {
+    return clientBuilder(endpoint(), credentials());
+  }
+
+  /** A client builder for a server of this kind at {@code endpoint} (path-style, region us-east-1). */
+  public static S3ClientBuilder clientBuilder(URI endpoint, AwsCredentialsProvider credentials) {
     return S3Client.builder()
-        .endpointOverride(endpoint())
+        .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
-        .credentialsProvider(credentials())
+        .credentialsProvider(credentials)
         .httpClientBuilder(Apache5HttpClient.builder());
   }
 

@@ -45,6 +45,11 @@ public final class PartBuffers {
     return new byte[size];
   }
 
+  /** A buffer of {@code length} bytes: {@link #take()} when that is this size, else a new one. */
+  public byte[] take(int length) {
+    return length == size ? take() : new byte[length];
+  }
+
   /** Keeps {@code buffer} for a later {@link #take} if it is of this size and fewer than max are kept. */
   public void giveBack(byte[] buffer) {
     if (buffer.length != size) {

@@ -311,7 +311,7 @@ public final class S3Transfers implements AutoCloseable {
           inFlight.acquire();
           failFast(parts);
           // Full parts reuse the buffers downloads keep (uploadPart reads the buffer, never keeps it).
-          byte[] buffer = readFully(channel, offset, length == partSize ? partBuffers.take() : new byte[length], file);
+          byte[] buffer = readFully(channel, offset, partBuffers.take(length), file);
           // The digest covers exactly the bytes sent, so a file changing under us cannot slip through.
           digest.update(buffer);
           int number = partNumber;
@@ -443,13 +443,12 @@ public final class S3Transfers implements AutoCloseable {
         nanoTime);
     // Full-size buffers go round within a download and are kept for the next one (PartBuffers):
     // at most `parallelism` ranges are in flight plus the one being digested.
-    boolean shared = size >= partSize;
     int bufferSize = (int) Math.min(partSize, size);
     try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
       MessageDigest digest = sha256();
       try (ParallelRangeInputStream ranges = new ParallelRangeInputStream(size, partSize, parallelism, executor,
           (offset, length) -> {
-            byte[] buffer = shared ? partBuffers.take() : new byte[bufferSize];
+            byte[] buffer = partBuffers.take(bufferSize);
             // Each chunk is written as it arrives, so the disk works while the network does.
             return fetchRange(key, etag, offset, length, buffer, progress,
                 (bytes, from, count, position) -> writeFully(out, bytes, from, count, position));
