@@ -30,13 +30,18 @@ final class AccessControl {
    * @throws AccessDeniedException if it is not; the denial is audited
    */
   Principal require(Optional<Principal> given, Action action, String model) {
-    Principal who = given.orElse(defaultPrincipal);
+    Principal who = principal(given);
     if (!allows(who, action, model)) {
       AUDIT.warn("denied {} on model '{}' to principal '{}' (roles {})", action, model, printable(who.name()),
           printable(String.valueOf(who.roles())));
       throw new AccessDeniedException(who.name(), action, model);
     }
     return who;
+  }
+
+  /** The principal a call acts as: its own, else the service's default. */
+  Principal principal(Optional<Principal> given) {
+    return given.orElse(defaultPrincipal);
   }
 
   /** Whether the principal may; no audit (used to filter listings, which deny nothing). */

@@ -82,7 +82,6 @@ public final class DefaultModelService implements ModelService {
   private final Clock clock;
   private final ExecutorService executor;
   private final boolean ownsExecutor;
-  private final Principal defaultPrincipal;
   private final Catalog catalog;
   private final ModelManager manager;
   private final Ticker ticker;
@@ -160,7 +159,6 @@ public final class DefaultModelService implements ModelService {
     this.clock = s.clock();
     this.ownsExecutor = s.executor() == null;
     this.executor = s.executor() != null ? s.executor() : Executors.newCachedThreadPool(daemonThreads("maas-async-"));
-    this.defaultPrincipal = s.defaultPrincipal();
     this.ticker = s.ticker();
     this.defaultBatching = s.defaultBatching();
     this.batchingByModel = Map.copyOf(s.batchingByModel());
@@ -172,7 +170,7 @@ public final class DefaultModelService implements ModelService {
     sw.setRemoveOnCancelPolicy(true);
     this.background = sw;
     SecuritySettings sec = s.security();
-    this.access = new AccessControl(sec.authorizer(), defaultPrincipal);
+    this.access = new AccessControl(sec.authorizer(), s.defaultPrincipal());
     this.limits = sec.limits();
     this.signingKeyId = sec.signingKeyId();
     this.signingKey = sec.signingKey();
@@ -427,7 +425,7 @@ public final class DefaultModelService implements ModelService {
   @Override
   public List<String> list(CallOptions options) {
     checkOpen();
-    Principal who = options.principal().orElse(defaultPrincipal);
+    Principal who = access.principal(options.principal());
     List<String> out = new ArrayList<>();
     for (String model : store.models()) {
       if (access.allows(who, Action.READ, model)) {

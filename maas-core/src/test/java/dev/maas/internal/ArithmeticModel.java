@@ -44,6 +44,17 @@ final class ArithmeticModel implements LoadedModel {
     gate.release(Integer.MAX_VALUE / 2);
   }
 
+  /** Returns once a run has begun (held at the gate, say); fails after 5 s without one. */
+  void awaitFirstRun() throws InterruptedException {
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (runs.isEmpty()) {
+      if (System.nanoTime() - until > 0) {
+        throw new AssertionError("no run began within 5 s");
+      }
+      Thread.sleep(1);
+    }
+  }
+
   @Override
   public ModelSignature signature() {
     return new ModelSignature(

@@ -134,9 +134,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     model.hold();
     long deadline = ticker.read() + Duration.ofMillis(10).toNanos();
     CompletableFuture<InferenceResult> mine = CompletableFuture.supplyAsync(() -> s.call(rows(9), 0, deadline));
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     ticker.advance(Duration.ofSeconds(1)); // the deadline passes while the caller runs the first request ahead
     model.open();
 
@@ -219,9 +217,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
     model.hold();
     CompletableFuture<InferenceResult> busy = s.submit(rows(1), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> late = callOn("late", s, rows(42), 0, System.nanoTime() + 50_000_000L);
     ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(5, TimeUnit.SECONDS));
     assertInstanceOf(DeadlineExceededException.class, e.getCause());
@@ -254,9 +250,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(1 + 1, Duration.ZERO), NO_BATCHERS);
     model.hold();
     CompletableFuture<InferenceResult> caller = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> queued = s.submit(rows(2), 0, Long.MAX_VALUE);
     CountDownLatch drained = new CountDownLatch(1);
     s.shutdown(drained::countDown);
@@ -590,10 +584,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
       throws InterruptedException {
     model.hold();
     CompletableFuture<InferenceResult> blocker = callOn("blocker", s, rows(1000), 0, Long.MAX_VALUE);
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (model.runs.isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     assertEquals(1, model.runs.size(), "the blocker runs alone");
     return blocker;
   }

@@ -168,9 +168,7 @@ class SchedulerPropertyTest {
       model.hold();
       CompletableFuture<InferenceResult> gate = s.submit(Map.of("x", Tensor.of(new float[] {0, 0, 0, 0, 0, 0}, 3, 2)),
           Integer.MAX_VALUE, Long.MAX_VALUE);
-      while (model.runs.isEmpty()) {
-        Thread.sleep(1);
-      }
+      model.awaitFirstRun();
       List<CompletableFuture<InferenceResult>> futures = new ArrayList<>();
       record Sent(int priority, int seq, float first) {}
       List<Sent> sent = new ArrayList<>();

@@ -95,9 +95,7 @@ class SchedulerTest extends SchedulerFixture {
     model.hold();
     CompletableFuture<InferenceResult> busy = s.submit(rows(1), 0, Long.MAX_VALUE);
     ticker.advance(Duration.ofMillis(100)); // the first batch now runs, held at the gate
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> late = s.submit(rows(2), 0, Long.MAX_VALUE);
     ticker.advance(Duration.ofMillis(150)); // it has waited longer than maxQueueDelay behind the busy batch
     model.open();
@@ -112,9 +110,7 @@ class SchedulerTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(4, Duration.ofSeconds(10)), Ticker.systemTicker());
     model.hold();
     CompletableFuture<InferenceResult> gate = s.submit(rows(0, 0, 0, 0), 0, Long.MAX_VALUE); // a full batch: goes at once
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     List<CompletableFuture<InferenceResult>> fs = new ArrayList<>();
     for (int i = 1; i <= 8; i++) {
       fs.add(s.submit(rows(i), 0, Long.MAX_VALUE));
@@ -151,9 +147,7 @@ class SchedulerTest extends SchedulerFixture {
         Ticker.systemTicker());
     model.hold();
     CompletableFuture<InferenceResult> gate = s.submit(rows(0, 0), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     List<CompletableFuture<InferenceResult>> fs = new ArrayList<>();
     int[] priorities = {0, 5, 0, 5, -3, 5};
     for (int i = 0; i < priorities.length; i++) {
@@ -180,9 +174,7 @@ class SchedulerTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(1, Duration.ZERO).withQueueCapacity(2), Ticker.systemTicker());
     model.hold();
     CompletableFuture<InferenceResult> running = s.submit(rows(1), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> q1 = s.submit(rows(2), 0, Long.MAX_VALUE);
     CompletableFuture<InferenceResult> q2 = s.submit(rows(3), 0, Long.MAX_VALUE);
     CompletableFuture<InferenceResult> over = s.submit(rows(4), 0, Long.MAX_VALUE);
@@ -203,9 +195,7 @@ class SchedulerTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(1, Duration.ZERO), Ticker.systemTicker());
     model.hold();
     CompletableFuture<InferenceResult> running = s.submit(rows(1), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> doomed = s.submit(rows(42), 0, System.nanoTime() + 50_000_000L);
     ExecutionException e = assertThrows(ExecutionException.class, () -> doomed.get(5, TimeUnit.SECONDS));
     assertInstanceOf(DeadlineExceededException.class, e.getCause());
@@ -238,9 +228,7 @@ class SchedulerTest extends SchedulerFixture {
     Scheduler s = scheduler(model, batching(1, Duration.ZERO), Ticker.systemTicker());
     model.hold();
     CompletableFuture<InferenceResult> running = s.submit(rows(1), 0, Long.MAX_VALUE);
-    while (model.runs.isEmpty()) {
-      Thread.sleep(1);
-    }
+    model.awaitFirstRun();
     CompletableFuture<InferenceResult> c = s.submit(rows(13), 0, Long.MAX_VALUE);
     assertEquals(1, s.stats().queueDepth());
     assertTrue(c.cancel(true));
@@ -283,9 +271,7 @@ class SchedulerTest extends SchedulerFixture {
       Scheduler s = scheduler(model, batching(1, Duration.ZERO), Ticker.systemTicker());
       model.hold();
       CompletableFuture<InferenceResult> running = s.submit(rows(1), 0, Long.MAX_VALUE);
-      while (model.runs.isEmpty()) {
-        Thread.sleep(1);
-      }
+      model.awaitFirstRun();
       CompletableFuture<InferenceResult> queued = s.submit(rows(2), 0, Long.MAX_VALUE);
       AtomicInteger drained = new AtomicInteger();
       if (retire) {

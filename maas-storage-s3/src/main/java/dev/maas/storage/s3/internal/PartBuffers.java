@@ -1,8 +1,7 @@
 package dev.maas.storage.s3.internal;
 
 import java.lang.ref.SoftReference;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.LinkedBlockingDeque;
 
 /**
  * Buffers of one size (download ranges, upload parts), kept from one transfer to the next, so that a
@@ -15,9 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PartBuffers {
   private final int size;
-  private final int max;
-  private final ConcurrentLinkedDeque<SoftReference<byte[]>> spare = new ConcurrentLinkedDeque<>();
-  private final AtomicInteger kept = new AtomicInteger();
+  /** The kept buffers, most recently given back first; null when none are to be kept. */
+  private final LinkedBlockingDeque<SoftReference<byte[]>> spare;
 
   /**
    * Keeps up to {@code max} buffers of {@code size} bytes.
@@ -30,13 +28,12 @@ public final class PartBuffers {
       throw new IllegalArgumentException("size " + size + ", max " + max);
     }
     this.size = size;
-    this.max = max;
+    this.spare = max == 0 ? null : new LinkedBlockingDeque<>(max);
   }
 
   /** A buffer of the size given at construction: a kept one if any is left, else a new one. */
   public byte[] take() {
-    for (SoftReference<byte[]> ref = spare.pollFirst(); ref != null; ref = spare.pollFirst()) {
-      kept.decrementAndGet();
+    for (SoftReference<byte[]> ref = poll(); ref != null; ref = poll()) {
       byte[] buffer = ref.get();
       if (buffer != null) {
         return buffer;
@@ -52,13 +49,12 @@ public final class PartBuffers {
 
   /** Keeps {@code buffer} for a later {@link #take} if it is of this size and fewer than max are kept. */
   public void giveBack(byte[] buffer) {
-    if (buffer.length != size) {
-      return;
+    if (spare != null && buffer.length == size) {
+      spare.offerFirst(new SoftReference<>(buffer)); // refused when max are kept
     }
-    if (kept.incrementAndGet() > max) {
-      kept.decrementAndGet();
-      return;
-    }
-    spare.addFirst(new SoftReference<>(buffer));
+  }
+
+  private SoftReference<byte[]> poll() {
+    return spare == null ? null : spare.pollFirst();
   }
 }
