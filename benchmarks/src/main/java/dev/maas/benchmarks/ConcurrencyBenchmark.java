@@ -121,6 +121,13 @@ public class ConcurrencyBenchmark {
     @Param({"1"})
     public int instances;
 
+    /**
+     * How ONNX Runtime's intra-op pool spins: {@code off} (maas's default), {@code run} (only while a
+     * run is going) or {@code on} (between runs too); see {@link MaasSubject}.
+     */
+    @Param({"off"})
+    public String spinning;
+
     private SchedulerStats atMeasurementStart;
 
     @Override
@@ -133,7 +140,7 @@ public class ConcurrencyBenchmark {
       return new MaasSubject(m, s, Policies.batched()
           .withMaxBatchSize(maxBatchSize)
           .withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000))
-          .withInstances(instances));
+          .withInstances(instances), spinning);
     }
 
     /** Snapshots the scheduler when the first measured iteration begins. */

@@ -36,18 +36,43 @@ public final class MaasSubject implements Subject {
    * @param policy the batching policy
    */
   public MaasSubject(BenchModel model, OrtSettings settings, BatchingPolicy policy) {
+    this(model, settings, policy, "off");
+  }
+
+  /**
+   * Starts a service, deploys {@code model} and loads it with one warm-up call, with a say on how
+   * ONNX Runtime's intra-op pool spins.
+   *
+   * @param model the model
+   * @param settings ONNX Runtime's threads, as the raw baseline gets them
+   * @param policy the batching policy
+   * @param spinning {@code off} (maas's default: the pool sleeps when out of work), {@code run} (it
+   *     spins while a run is going and stops when the run returns: {@code withSpinning(true, false)
+   *     .withSpinningStopsAfterRun(true)}) or {@code on} (ONNX Runtime's default: it spins between
+   *     runs too)
+   */
+  public MaasSubject(BenchModel model, OrtSettings settings, BatchingPolicy policy, String spinning) {
     try {
       this.storeDir = Files.createTempDirectory("maas-bench-store-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.runtime = OnnxRuntime.create(OnnxOptions.defaults()
+    this.runtime = OnnxRuntime.create(spinning(OnnxOptions.defaults()
         .withThreads(settings.intraOpThreads(), settings.interOpThreads())
-        .withOptimizationLevel(OnnxOptions.OptimizationLevel.ALL));
+        .withOptimizationLevel(OnnxOptions.OptimizationLevel.ALL), spinning));
     this.service = ModelService.builder().storeDirectory(storeDir).runtime(runtime).batching(policy).build();
     service.deploy(model.id(), model.file());
     this.ref = ModelRef.parse(model.id());
     call(model.feed(1, 0)); // load the version now, not in the first measured call
+  }
+
+  private static OnnxOptions spinning(OnnxOptions o, String mode) {
+    switch (mode) {
+      case "off": return o;
+      case "run": return o.withSpinning(true, false).withSpinningStopsAfterRun(true);
+      case "on": return o.withSpinning(true, false);
+      default: throw new IllegalArgumentException("spinning must be off, run or on, got " + mode);
+    }
   }
 
   @Override

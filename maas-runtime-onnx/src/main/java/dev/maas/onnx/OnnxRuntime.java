@@ -121,6 +121,7 @@ public final class OnnxRuntime implements Runtime {
   /** ONNX Runtime's names of the spinning settings. */
   static final String INTRA_OP_SPINNING = "session.intra_op.allow_spinning";
   static final String INTER_OP_SPINNING = "session.inter_op.allow_spinning";
+  static final String SPINNING_STOPS_AFTER_RUN = "session.force_spinning_stop";
 
   /**
    * ONNX Runtime session options set as a runtime made with {@code options} sets them for its CPU
@@ -147,6 +148,7 @@ public final class OnnxRuntime implements Runtime {
       }
       so.addConfigEntry(INTRA_OP_SPINNING, opts.intraOpSpinning() ? "1" : "0");
       so.addConfigEntry(INTER_OP_SPINNING, opts.interOpSpinning() ? "1" : "0");
+      so.addConfigEntry(SPINNING_STOPS_AFTER_RUN, opts.spinningStopsAfterRun() ? "1" : "0");
       so.setOptimizationLevel(level(opts.optimizationLevel()));
       if (provider.kind() == ExecutionProvider.Kind.CUDA) {
         so.addCUDA(provider.deviceId());

@@ -24,35 +24,44 @@ class OnnxOptionsTest {
     OnnxOptions d = OnnxOptions.defaults();
     assertFalse(d.intraOpSpinning());
     assertFalse(d.interOpSpinning());
+    assertFalse(d.spinningStopsAfterRun());
     assertFalse(new OnnxOptions(2, 1, OnnxOptions.OptimizationLevel.ALL, List.of(ExecutionProvider.cpu()))
         .intraOpSpinning(), "the four-setting constructor keeps the default");
+    assertFalse(new OnnxOptions(2, 1, OnnxOptions.OptimizationLevel.ALL, List.of(ExecutionProvider.cpu()), true, false)
+        .spinningStopsAfterRun(), "the six-setting constructor keeps the default");
   }
 
   @Test
   void spinningSurvivesEveryOtherDerivation() {
-    OnnxOptions o = OnnxOptions.defaults().withSpinning(true, false)
+    OnnxOptions o = OnnxOptions.defaults().withSpinning(true, false).withSpinningStopsAfterRun(true)
         .withThreads(2, 1)
         .withOptimizationLevel(OnnxOptions.OptimizationLevel.BASIC)
         .withExecutionProviders(List.of(ExecutionProvider.cpu()));
     assertTrue(o.intraOpSpinning());
     assertFalse(o.interOpSpinning());
+    assertTrue(o.spinningStopsAfterRun());
     assertEquals(2, o.intraOpThreads());
     assertEquals(OnnxOptions.OptimizationLevel.BASIC, o.optimizationLevel());
     OnnxOptions back = o.withSpinning(false, true);
     assertFalse(back.intraOpSpinning());
     assertTrue(back.interOpSpinning());
+    assertTrue(back.spinningStopsAfterRun(), "withSpinning keeps the stop setting");
     assertEquals(o.withSpinning(false, true), back);
+    assertFalse(back.withSpinningStopsAfterRun(false).spinningStopsAfterRun());
+    assertTrue(back.withSpinningStopsAfterRun(false).interOpSpinning(), "and the stop setting keeps spinning");
   }
 
   @ParameterizedTest
-  @CsvSource({"false, false, 0, 0", "true, false, 1, 0", "false, true, 0, 1", "true, true, 1, 1"})
-  void theSpinningSettingsReachTheSessionOptions(boolean intra, boolean inter, String intraEntry, String interEntry)
-      throws Exception {
-    OnnxOptions o = OnnxOptions.defaults().withThreads(2, 1).withSpinning(intra, inter);
+  @CsvSource({"false, false, false, 0, 0, 0", "true, false, true, 1, 0, 1", "false, true, false, 0, 1, 0",
+      "true, true, true, 1, 1, 1"})
+  void theSpinningSettingsReachTheSessionOptions(boolean intra, boolean inter, boolean stop, String intraEntry,
+      String interEntry, String stopEntry) throws Exception {
+    OnnxOptions o = OnnxOptions.defaults().withThreads(2, 1).withSpinning(intra, inter).withSpinningStopsAfterRun(stop);
     try (OrtSession.SessionOptions so = OnnxRuntime.sessionOptions(o, ExecutionProvider.cpu())) {
       Map<String, String> entries = so.getConfigEntries();
       assertEquals(intraEntry, entries.get("session.intra_op.allow_spinning"));
       assertEquals(interEntry, entries.get("session.inter_op.allow_spinning"));
+      assertEquals(stopEntry, entries.get("session.force_spinning_stop"));
     }
   }
 
@@ -69,15 +78,16 @@ class OnnxOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"false", "true"})
-  void aSessionWithTwoIntraOpThreadsRunsEitherWay(boolean spinning) {
+  @CsvSource({"false, false", "true, false", "true, true"})
+  void aSessionWithTwoIntraOpThreadsRunsEitherWay(boolean spinning, boolean stopsAfterRun) {
     byte[] model = SampleModels.mlp(16, 32, 8, 3);
     float[] x = new float[4 * 16];
     for (int i = 0; i < x.length; i++) {
       x[i] = (i % 7) * 0.25f;
     }
     Tensor in = Tensor.of(x, 4, 16);
-    try (OnnxRuntime rt = OnnxRuntime.create(OnnxOptions.defaults().withThreads(2, 1).withSpinning(spinning, false));
+    try (OnnxRuntime rt = OnnxRuntime.create(OnnxOptions.defaults().withThreads(2, 1).withSpinning(spinning, false)
+        .withSpinningStopsAfterRun(stopsAfterRun));
         LoadedModel m = rt.load(ModelSource.of(model, "mlp.onnx"))) {
       for (int i = 0; i < 3; i++) {
         Tensor y = m.run(Map.of("x", in)).values().iterator().next();
