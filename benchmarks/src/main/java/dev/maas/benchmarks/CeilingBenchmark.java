@@ -116,15 +116,17 @@ public class CeilingBenchmark {
     CompletableFuture<float[]>[] pending = new CompletableFuture[0];
 
     /**
-     * Starts maas with {@link Policies#batched()}, but a max queue delay of 1 ms: the burst is queued
-     * within a fraction of that, so it runs as one batch of {@code batch} rows, as the ceiling's does
-     * (with no delay the first rows would leave as a batch of their own); and makes the one-row input.
+     * Starts maas with {@link Policies#batched()}, but a max queue delay of 1 ms and {@code batch}
+     * as a preferred batch size: the burst is queued within a fraction of that delay, so it runs as
+     * one batch of {@code batch} rows, as the ceiling's does (with no delay the first rows would leave
+     * as a batch of their own), and it leaves as soon as it is whole (without the preferred size a
+     * burst smaller than the max batch would wait out the delay); and makes the one-row input.
      */
     @Setup
     public void setUp() {
       BenchModel m = BenchModel.of(model);
-      subject = new MaasSubject(m, new OrtSettings(intraOpThreads),
-          Policies.batched().withMaxQueueDelay(java.time.Duration.ofMillis(1)));
+      subject = new MaasSubject(m, new OrtSettings(intraOpThreads), Policies.batched()
+          .withMaxQueueDelay(java.time.Duration.ofMillis(1)).withPreferredBatchSizes(java.util.List.of(batch)));
       feed = m.feed(1, 7);
       pending = java.util.Arrays.copyOf(pending, batch);
     }
