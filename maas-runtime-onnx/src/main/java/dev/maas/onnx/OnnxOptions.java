@@ -31,10 +31,10 @@ import java.util.Objects;
  * makes the pools spin only while a run is going and stop as soon as the last concurrent run on the
  * session returns ({@code session.force_spinning_stop}): a run with many parallel sections, such as
  * a transformer's, no longer wakes its sleeping pool thread at each of them, and no core is burnt
- * between runs. all-MiniLM-L6-v2, 1 caller, 2 intra-op threads, on 2 cores: 18.0 ms per call against
- * 19.5 ms with spinning off, at 2.5 context switches per call against 58 (as fast as ONNX Runtime
- * spinning all the time). It is not the default: on the small benchmark MLP with 64 callers it gave
- * no gain, and once a run 30% slower.
+ * between runs. all-MiniLM-L6-v2, 1 caller, 2 intra-op threads, on 2 cores: 18.1 ms per call against
+ * 19.1 ms with spinning off, at 2.4 context switches per call against 58 (as fast as ONNX Runtime
+ * spinning all the time). It is not the default: on the small benchmark MLP with 64 callers two
+ * runs gave 807 and 1061 µs per call against 798 and 794 with spinning off.
  *
  * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 lets it choose (one per core)
  * @param interOpThreads threads across independent operators; 0 lets it choose
