@@ -32,8 +32,8 @@ import java.util.Objects;
  * session returns ({@code session.force_spinning_stop}): a run with many parallel sections, such as
  * a transformer's, no longer wakes its sleeping pool thread at each of them, and no core is burnt
  * between runs. all-MiniLM-L6-v2, 1 caller, 2 intra-op threads, on 2 cores: 18.1 ms per call against
- * 19.1 ms with spinning off, at 2.4 context switches per call against 58 (as fast as ONNX Runtime
- * spinning all the time). It is not the default: on the small benchmark MLP with 64 callers two
+ * 19.1 ms with spinning off, at 2.4 context switches per call against 58 (ONNX Runtime called
+ * directly, spinning all the time, took 17.9 ms in another run). It is not the default: on the small benchmark MLP with 64 callers two
  * runs gave 807 and 1061 µs per call against 798 and 794 with spinning off.
  *
  * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 lets it choose (one per core)
