@@ -234,14 +234,33 @@ final class Scheduler {
     } catch (CancellationException e) {
       throw new MaasException(dev.maas.ErrorCode.CANCELLED, "call to " + version + " was cancelled", false, e);
     } finally {
-      // Answered by another batch's runner, this caller helps wake that batch, also when it leaves
-      // by an exception (from a batch it led, say). Done first: p.wakeups is complete only then.
-      if (p.future.isDone()) {
-        Wakeups w = p.wakeups;
-        if (w != null) {
-          w.wake();
-        }
+      if (!p.future.isDone()) {
+        abandon(p);
       }
+      // Answered by another batch's runner, this caller helps wake that batch, also when it leaves
+      // by an exception (from a batch it led, say). The future is done: p.wakeups is complete.
+      Wakeups w = p.wakeups;
+      if (w != null) {
+        w.wake();
+      }
+    }
+  }
+
+  /**
+   * For a caller leaving by an exception before its request was answered (an {@code Error} from a
+   * batch it led, say). Still queued, the request is withdrawn: nobody would read its answer, and in
+   * a later batch's tree of wake-ups it would be a helper that never helps, stranding the callers it
+   * should have woken. Already claimed by a batch, it is waited for (one run at most), so that this
+   * caller helps wake that batch like any other.
+   */
+  private void abandon(Pending p) {
+    if (p.state.compareAndSet(QUEUED, DONE)) {
+      remove(p);
+      cancelled.increment();
+      p.future.cancel(false);
+      finish(p);
+    } else {
+      p.future.exceptionally(e -> null).join();
     }
   }
 

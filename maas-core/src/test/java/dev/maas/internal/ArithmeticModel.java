@@ -16,10 +16,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A model computed in Java for the scheduler's laws: input {@code x} float32 {@code [batch, width]}
  * (width dynamic), output {@code y = x + 1} of the same shape. It records every batch it runs, can
- * be held at a gate, and fails any batch holding {@link #POISON}.
+ * be held at a gate, and fails any batch holding {@link #POISON} (with an exception) or {@link #FATAL}
+ * (with an {@code Error}).
  */
 final class ArithmeticModel implements LoadedModel {
   static final float POISON = -999f;
+  static final float FATAL = -888f;
 
   /** One run: the batch input, when it started, and the thread that ran it. */
   record Run(Tensor x, long startNanos, String thread) {}
@@ -84,6 +86,9 @@ final class ArithmeticModel implements LoadedModel {
     for (int i = 0; i < v.length; i++) {
       if (v[i] == POISON) {
         throw new IllegalStateException("poison at " + i);
+      }
+      if (v[i] == FATAL) {
+        throw new Error("fatal at " + i);
       }
       v[i] += 1;
     }

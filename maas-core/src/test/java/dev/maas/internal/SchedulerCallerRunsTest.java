@@ -100,6 +100,30 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     assertEquals(0, s.inFlight());
   }
 
+  /**
+   * A caller that leaves by an {@code Error} from a batch it led, while its own request is still
+   * queued, withdraws that request: nobody would read its answer, and in a later batch's tree of
+   * wake-ups it would be a helper that never helps.
+   */
+  @Test
+  void aCallerLeavingByAnErrorWithdrawsItsQueuedRequest() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);
+    // Of another width than the caller's rows: the caller leads it as a batch of its own.
+    CompletableFuture<InferenceResult> fatal =
+        s.submit(Map.of("x", Tensor.of(new float[] {ArithmeticModel.FATAL, 0, 0}, 1, 3)), 0, Long.MAX_VALUE);
+    CompletableFuture<InferenceResult> leader = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> leader.get(5, TimeUnit.SECONDS));
+    assertEquals(Error.class, e.getCause().getClass(), "the Error reaches the caller that ran the batch");
+    assertInstanceOf(InferenceException.class,
+        assertThrows(ExecutionException.class, () -> fatal.get(1, TimeUnit.SECONDS)).getCause());
+    assertEquals(0, s.inFlight(), "the leader's own request is withdrawn, not left queued");
+    assertEquals(1, s.stats().cancelled());
+    assertEquals(3f, first(s.call(rows(2), 0, Long.MAX_VALUE)));
+    assertEquals(2, model.runs.size(), "the fatal batch, then the later call alone: the withdrawn request never ran");
+    assertEquals(0, s.stats().running());
+  }
+
   @Test
   void aCallerRunsWhatIsQueuedInPriorityThenFifoOrderWithItsOwnRequest() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
