@@ -221,10 +221,10 @@ public class CeilingBenchmark {
   @Benchmark
   public Object maasAsyncInFlight(MaasInFlight s) throws InterruptedException {
     Object answer = s.answers.take();
+    s.start(); // first, so that the calls in flight stay inFlight and drain() has them all to wait for
     if (answer instanceof Throwable t) {
       throw new IllegalStateException("a call failed", t);
     }
-    s.start();
     return answer;
   }
 }

@@ -30,7 +30,7 @@ import org.openjdk.jmh.runner.IterationType;
  * latency distribution (p50, p99) and the mean latency, and throughput = N / mean latency.
  * {@link #maasBatched} uses {@link Policies#batched()} (max batch 64, max queue delay 0, one
  * instance; {@code -p maxBatchSize=...}, {@code -p maxQueueDelayMicros=...} and {@code -p
- * instances=...} vary them);
+ * instances=...} vary them, and {@code -p spinning=off|run|on} how its ONNX Runtime pool spins);
  * {@link #rawOneAtATime} calls one shared {@code OrtSession} from all N threads; {@link
  * #djlOneAtATime} calls DJL from all N threads, each with its own {@code Predictor} on one shared
  * model (DJL's recommended use; see {@link DjlSubject}).
@@ -105,7 +105,7 @@ public class ConcurrencyBenchmark {
 
   /** maas with dynamic batching; records its scheduler's statistics. */
   public static class MaasBatched extends Base {
-    /** ONNX Runtime's intra-op threads for maas, 2 (not spinning; see the class comment). */
+    /** ONNX Runtime's intra-op threads for maas, 2 (not spinning by default; see {@link #spinning}). */
     @Param({"2"})
     public int intraOpThreads;
 

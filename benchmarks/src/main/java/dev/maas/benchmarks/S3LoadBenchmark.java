@@ -154,8 +154,9 @@ public class S3LoadBenchmark {
 
   private void connect(java.net.URI endpoint, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials,
       boolean plainUpload) throws IOException {
-    // Both sides' timed loads start with a client of their own that has made no request yet: the
-    // set-up below (HEAD, upload) goes through a client of its own.
+    // With plainUpload, both sides' timed loads start with a client of their own that has made no
+    // request yet: the set-up below (HEAD, upload) goes through a client of its own. Without it the
+    // upload goes through the maas store, which has then made requests before the first timed load.
     client = LocalS3.clientBuilder(endpoint, credentials).build();
     store = S3ModelStore.builder().bucket(bucket).endpoint(endpoint).credentialsProvider(credentials)
         .parallelism(parallelism).partSize((long) partMib << 20).build();

@@ -667,9 +667,13 @@ final class Scheduler {
       }
       long start = ticker.read();
       int total = 0;
+      int blocking = 0;
+      int own = -1;
       for (int i = 0; i < n; i++) {
         Pending p = batch.get(i);
         total += p.rows;
+        blocking += p.blocking ? 1 : 0;
+        own = p == self ? i : own;
         waitRecorder.recordValue(Math.max(0, start - p.arrival));
       }
       List<Map<String, Tensor>> outputs;
@@ -698,10 +702,6 @@ final class Scheduler {
         slotHeld = false;
         releaseSlot();
       }
-      int blocking = 0;
-      for (int i = 0; i < n; i++) {
-        blocking += batch.get(i).blocking ? 1 : 0;
-      }
       if (blocking <= WAKES_PER_THREAD) {
         for (int i = 0; i < n; i++) {
           answer(batch.get(i), outputs.get(i));
@@ -710,7 +710,6 @@ final class Scheduler {
       }
       Wakeups w = new Wakeups(blocking, slotHeld);
       slotHeld = false;
-      int own = self == null ? -1 : batch.indexOf(self);
       if (own >= 0) {
         w.add(self, outputs.get(own));
       }
@@ -895,7 +894,7 @@ final class Scheduler {
             r.run();
           } catch (RuntimeException e) {
             // It may run on any caller's thread (the last one answered): that call's result stands.
-            LOG.warn("closing {} after its last request failed", version, e);
+            LOG.warn("closing {} once retired and drained failed", version, e);
           }
         }
       }

@@ -157,7 +157,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     }
     model.hold();
     long deadline = ticker.read() + Duration.ofMillis(10).toNanos();
-    CompletableFuture<InferenceResult> mine = CompletableFuture.supplyAsync(() -> s.call(rows(9), 0, deadline));
+    CompletableFuture<InferenceResult> mine = callOn("mine", s, rows(9), 0, deadline);
     model.awaitFirstRun();
     ticker.advance(Duration.ofSeconds(1)); // the deadline passes while the caller runs the first request ahead
     model.open();

@@ -52,7 +52,7 @@ class OnnxOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"false, false, false, 0, 0, 0", "true, false, true, 1, 0, 1", "false, true, false, 0, 1, 0",
+  @CsvSource({"false, false, false, 0, 0, 0", "true, false, true, 1, 0, 1", "false, true, true, 0, 1, 1",
       "true, true, true, 1, 1, 1"})
   void theSpinningSettingsReachTheSessionOptions(boolean intra, boolean inter, boolean stop, String intraEntry,
       String interEntry, String stopEntry) throws Exception {

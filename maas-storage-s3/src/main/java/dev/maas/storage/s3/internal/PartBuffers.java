@@ -14,26 +14,26 @@ import java.util.concurrent.LinkedBlockingDeque;
  */
 public final class PartBuffers {
   private final int size;
-  /** The kept buffers, most recently given back first; null when none are to be kept. */
+  /** The kept buffers, most recently given back first. */
   private final LinkedBlockingDeque<SoftReference<byte[]>> spare;
 
   /**
    * Keeps up to {@code max} buffers of {@code size} bytes.
    *
    * @param size the size of every buffer
-   * @param max how many to keep between downloads
+   * @param max how many to keep between downloads; at least 1
    */
   public PartBuffers(int size, int max) {
-    if (size < 1 || max < 0) {
+    if (size < 1 || max < 1) {
       throw new IllegalArgumentException("size " + size + ", max " + max);
     }
     this.size = size;
-    this.spare = max == 0 ? null : new LinkedBlockingDeque<>(max);
+    this.spare = new LinkedBlockingDeque<>(max);
   }
 
   /** A buffer of the size given at construction: a kept one if any is left, else a new one. */
   public byte[] take() {
-    for (SoftReference<byte[]> ref = poll(); ref != null; ref = poll()) {
+    for (SoftReference<byte[]> ref = spare.pollFirst(); ref != null; ref = spare.pollFirst()) {
       byte[] buffer = ref.get();
       if (buffer != null) {
         return buffer;
@@ -49,12 +49,8 @@ public final class PartBuffers {
 
   /** Keeps {@code buffer} for a later {@link #take} if it is of this size and fewer than max are kept. */
   public void giveBack(byte[] buffer) {
-    if (spare != null && buffer.length == size) {
+    if (buffer.length == size) {
       spare.offerFirst(new SoftReference<>(buffer)); // refused when max are kept
     }
-  }
-
-  private SoftReference<byte[]> poll() {
-    return spare == null ? null : spare.pollFirst();
   }
 }

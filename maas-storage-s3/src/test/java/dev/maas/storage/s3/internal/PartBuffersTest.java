@@ -58,6 +58,7 @@ class PartBuffersTest {
     assertTrue(taken.contains(a) && taken.contains(b));
     assertTrue(third != a && third != b && third != c && third.length == 16);
     assertThrows(IllegalArgumentException.class, () -> new PartBuffers(0, 1));
+    assertThrows(IllegalArgumentException.class, () -> new PartBuffers(16, 0));
   }
 
   /** Many threads taking and giving back: no buffer is ever held by two at once. */
