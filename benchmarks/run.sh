@@ -5,7 +5,8 @@
 # makes this script exit non-zero at the very end, after the report and charts are written.
 #
 #   benchmarks/run.sh quick    # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
-#   benchmarks/run.sh full     # also MiniLM at every concurrency, longer iterations (about an hour on 2 cores)
+#   benchmarks/run.sh full     # also MiniLM at every concurrency, tensor conversions per dtype, paired and virtual-thread
+#                              # callers at 64 (those on Java 21+ when one is found), longer iterations (about 75 min on 2 cores)
 #   benchmarks/run.sh guard    # only the guard and the three short JMH runs it needs (about 1 min), in target/guard
 #   benchmarks/run.sh publish  # copies the last quick/full run's report.md, charts and conditions to docs/benchmarks/
 #
@@ -57,7 +58,7 @@ fi
 
 cd "$here"
 mkdir -p "$out"
-rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/paired-overhead-*.* "$out"/report.md \
+rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/maas-stats-*.json "$out"/paired-*.* "$out"/report.md \
   "$out"/conditions.txt "$out"/*.png
 
 java_version="$(java -version 2>&1 | head -1)"
@@ -89,13 +90,14 @@ quiet_busy() {  # sets b0; not in a subshell, so that the waiting budget is spen
     b0="$(busy)"
   done
 }
+jmh_java=java  # the JDK that runs JMH and its forks; the virtual-thread steps set a newer one
 jmh() {
   local name="$1"; shift
   local t0 b0
   quiet_busy
   t0=$SECONDS
   # -jvmArgsPrepend: the forks write maas's statistics to $out (the annotations' jvmArgsAppend are kept).
-  while ! java -jar "$jar" "$@" -jvmArgsPrepend "-Dmaas.bench.out=$out" -prof gc -prof dev.maas.benchmarks.CpuTimeProfiler \
+  while ! "$jmh_java" -jar "$jar" "$@" -jvmArgsPrepend "-Dmaas.bench.out=$out" -prof gc -prof dev.maas.benchmarks.CpuTimeProfiler \
       -rf json -rff "$out/jmh-$name.json" > "$out/jmh-$name.log" 2>&1; do
     if grep -q "Unable to acquire the JMH lock" "$out/jmh-$name.log" && (( lock_wait_left > 0 )); then
       echo "  $name: another JMH run holds /tmp/jmh.lock; waiting (${lock_wait_left}s of waiting left)"
@@ -175,6 +177,46 @@ for t in "${identity_threads[@]}"; do
   jmh "concurrency-identity-t$t" ConcurrencyBenchmark -t "$t" -p model=identity "${short[@]}"
 done
 jmh ceiling-identity CeilingBenchmark -p model=identity -p batch="$(IFS=,; echo "${identity_threads[*]}")" "${short[@]}"
+# maas around a model that does nothing (a no-op runtime in Java): what maas itself costs per call.
+if [[ "$profile" == quick ]]; then noop_threads=(1); else noop_threads=(1 64); fi
+for t in "${noop_threads[@]}"; do
+  jmh "scheduler-noop-t$t" SchedulerBenchmark -t "$t" "${short[@]}"
+done
+if [[ "$profile" == full ]]; then
+  # Every dtype's trip into ONNX Runtime and back, at 256 and 65,536 elements: 120 short runs.
+  jmh tensors TensorConversionBenchmark -wi 2 -w 500ms -i 3 -r 500ms
+  # The 64-caller question as rotating windows in one process (ceiling, maas, raw, DJL), which a machine
+  # whose speed drifts biases much less than runs minutes apart.
+  paired_concurrency() {  # JAVA KIND DELAY_MICROS
+    local name="paired-concurrency-$2" t0 b0
+    quiet_busy; t0=$SECONDS
+    "$1" -Xms4g -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn $([[ "$2" == virtual ]] && echo --enable-native-access=ALL-UNNAMED) \
+      -cp "$jar" dev.maas.benchmarks.PairedConcurrency mlp 64 "$2" 10 1000 "$3" "$out/$name.json" > "$out/$name.log" 2>&1 \
+      || { echo "PairedConcurrency ($2) failed:" >&2; tail -20 "$out/$name.log" >&2; exit 1; }
+    printf '  %-26s %4ds   machine %3s%% busy with other work just before\n' "$name" $((SECONDS - t0)) "$b0" \
+      | tee -a "$out/conditions.txt"
+  }
+  paired_concurrency java platform 0
+  # Callers on virtual threads need Java 21 or later: MAAS_BENCH_JAVA21, else the first such JDK under
+  # /usr/lib/jvm. maas with max queue delay 0 (as everywhere above) and 300 µs, which fills its batches
+  # when callers come back within microseconds of their answer.
+  java21=""
+  for j in "${MAAS_BENCH_JAVA21:-}" /usr/lib/jvm/*/bin/java; do
+    [[ -n "$j" && -x "$j" ]] || continue
+    v="$("$j" -version 2>&1 | head -1 | sed -E 's/.*version "([0-9]+).*/\1/')"
+    if [[ "$v" =~ ^[0-9]+$ ]] && (( v >= 21 )); then java21="$j"; break; fi
+  done
+  if [[ -n "$java21" ]]; then
+    echo "  virtual-thread steps on $("$java21" -version 2>&1 | head -1) ($java21)" | tee -a "$out/conditions.txt"
+    jmh_java="$java21"
+    jmh virtual-maas-mlp VirtualCallersBenchmark -p system=maas -p maxQueueDelayMicros=0,300 "${short[@]}"
+    jmh virtual-others-mlp VirtualCallersBenchmark -p system=raw,djl "${short[@]}"
+    jmh_java=java
+    paired_concurrency "$java21" virtual 300
+  else
+    echo "  virtual-thread steps skipped: no Java 21 or later (set MAAS_BENCH_JAVA21)" | tee -a "$out/conditions.txt"
+  fi
+fi
 echo "benchmarks took $((SECONDS - start)) s"
 echo
 

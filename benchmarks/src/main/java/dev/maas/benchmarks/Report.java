@@ -62,6 +62,13 @@ public final class Report {
   private final StringBuilder out = new StringBuilder();
   private final List<String> conditions = new ArrayList<>();
   private final Map<String, JsonNode> paired = new TreeMap<>();
+  /** {@code PairedConcurrency}'s results by file name. */
+  private final Map<String, JsonNode> pairedConcurrency = new TreeMap<>();
+  /** The JDK each benchmark class ran on, from JMH's JSON (virtual threads need 21 or later). */
+  private final Map<String, String> jdks = new TreeMap<>();
+  static final String VIRTUAL = "VirtualCallersBenchmark.blockingCalls";
+  static final String NOOP = "SchedulerBenchmark.";
+  static final String TENSORS = "TensorConversionBenchmark.";
   /** The PNG files {@link #writeCharts} wrote, or why it could not. */
   private final List<String> charts = new ArrayList<>();
 
@@ -147,6 +154,14 @@ public final class Report {
       JsonNode root = json.readTree(f.toFile());
       for (JsonNode e : root) {
         runs.add(parse(e));
+        String b = e.path("benchmark").asText();
+        jdks.put(b.substring(b.lastIndexOf('.', b.lastIndexOf('.') - 1) + 1, b.lastIndexOf('.')),
+            e.path("jdkVersion").asText("?"));
+      }
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "paired-concurrency-*.json")) {
+      for (Path f : ds) {
+        pairedConcurrency.put(f.getFileName().toString(), json.readTree(f.toFile()));
       }
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "paired-overhead-*.json")) {
@@ -169,10 +184,25 @@ public final class Report {
 
   private static Run parse(JsonNode e) {
     String name = e.path("benchmark").asText();
-    String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
     JsonNode params = e.path("params");
     JsonNode pm = e.path("primaryMetric");
     String unit = pm.path("scoreUnit").asText();
+    int threads = e.path("threads").asInt(1);
+    double perSecond = opsPerSecond(unit);
+    if (!Double.isNaN(perSecond)) {
+      // Throughput mode: the score is ops per unit of time over all threads; read it as each thread's
+      // time per op, so that rowsPerSecond() = threads / time per op gives the score back.
+      List<Iteration> its = new ArrayList<>();
+      for (JsonNode fork : pm.path("rawData")) {
+        for (JsonNode it : fork) {
+          double us = threads * 1e6 / (it.asDouble() * perSecond);
+          its.add(new Iteration(us, us, us));
+        }
+      }
+      double score = pm.path("score").asDouble() * perSecond;
+      double us = threads * 1e6 / score;
+      return run(name, e, params, unit, us, us * pm.path("scoreError").asDouble(Double.NaN) * perSecond / score, its);
+    }
     double toUs = unitToMicros(unit);
     List<Iteration> its = new ArrayList<>();
     if (pm.has("rawDataHistogram")) {
@@ -189,6 +219,13 @@ public final class Report {
         }
       }
     }
+    return run(name, e, params, unit, pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs,
+        its);
+  }
+
+  private static Run run(String name, JsonNode e, JsonNode params, String unit, double scoreUs, double errorUs,
+      List<Iteration> its) {
+    String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
     // Secondary metrics of profilers: the median of their per-iteration values.
     Map<String, Double> secondary = new TreeMap<>();
     JsonNode sec = e.path("secondaryMetrics");
@@ -204,8 +241,18 @@ public final class Report {
     return new Run(shortName, params.path("model").asText("?"), e.path("threads").asInt(1),
         params.path("batch").asInt(0), params.path("intraOpThreads").asInt(0),
         params.path("maxQueueDelayMicros").asLong(Policies.MAX_QUEUE_DELAY.toNanos() / 1000), extra(params),
-        e.path("mode").asText(),
-        pm.path("score").asDouble() * toUs, pm.path("scoreError").asDouble(Double.NaN) * toUs, unit, secondary, its);
+        e.path("mode").asText(), scoreUs, errorUs, unit, secondary, its);
+  }
+
+  /** Ops per second in one op per {@code unit} of a throughput score, NaN for a time-per-op unit. */
+  private static double opsPerSecond(String unit) {
+    switch (unit) {
+      case "ops/s": return 1;
+      case "ops/ms": return 1e3;
+      case "ops/us": return 1e6;
+      case "ops/ns": return 1e9;
+      default: return Double.NaN;
+    }
   }
 
   /** The parameters other than model, batch and intra-op threads, as {@code k=v k=v}. */
@@ -402,6 +449,10 @@ public final class Report {
     line("");
     renderOverhead();
     renderConcurrency();
+    renderVirtual();
+    renderPairedConcurrency();
+    renderNoOp();
+    renderTensors();
     renderCharts();
     renderTargets();
     renderDetails();
@@ -586,6 +637,150 @@ public final class Report {
         + fmtMs(Optional.of(p99)) + " ms ≤ " + fmtMs(Optional.of(target)) + " ms | " + met(p99 <= target) + " |");
     line("| the same, batch time = maas's own batch run p50 | " + fmtMs(Optional.of(p99)) + " ms ≤ "
         + fmtMs(Optional.of(ownTarget)) + " ms | " + met(p99 <= ownTarget) + " |");
+    line("");
+  }
+
+  /** One of a run's parameters other than model, batch and intra-op threads; "" if absent. */
+  static String param(Run r, String key) {
+    for (String kv : r.extraParams.split(" ")) {
+      if (kv.startsWith(key + "=")) {
+        return kv.substring(key.length() + 1);
+      }
+    }
+    return "";
+  }
+
+  private void renderVirtual() {
+    List<Run> v = runs.stream().filter(r -> r.benchmark.equals(VIRTUAL)).toList();
+    if (v.isEmpty()) {
+      return;
+    }
+    line("### N callers on virtual threads (`VirtualCallersBenchmark`, JDK " + jdks.getOrDefault("VirtualCallersBenchmark", "?")
+        + ")");
+    line("");
+    line("Each caller is a virtual thread that calls the system and blocks for its answer, as a server on"
+        + " Java 21+ running each request on a virtual thread does; JMH's one thread counts rows. The ceiling is"
+        + " this run's `rawPreformedBatch` at a batch of N (which may have run on another JDK: see Conditions).");
+    line("");
+    line("| model | N | system | maas queue delay µs | rows/s | CPU µs per row | cores busy | maas / this | maas / ceiling |");
+    line("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    TreeSet<String> keys = new TreeSet<>();
+    v.forEach(r -> keys.add(r.model + " " + param(r, "callers")));
+    for (String k : keys) {
+      String model = k.split(" ")[0];
+      int n = Integer.parseInt(k.split(" ")[1]);
+      List<Run> here = v.stream().filter(r -> r.model.equals(model) && param(r, "callers").equals(String.valueOf(n))).toList();
+      double best = here.stream().filter(r -> param(r, "system").equals("maas")).mapToDouble(Run::rowsPerSecond).max()
+          .orElse(Double.NaN);
+      double ceiling = rowsPerSecond(Contender.CEILING, model, n);
+      for (Run r : here) {
+        boolean maas = param(r, "system").equals("maas");
+        line("| " + model + " | " + n + " | " + param(r, "system") + " | " + (maas ? String.valueOf(r.maxQueueDelayMicros) : "")
+            + " | " + fmtRate(r.rowsPerSecond()) + " | " + fmtUs(r.cpuPerOp()) + " | " + fmtCores(Optional.of(r.cores()))
+            + " | " + (maas ? "" : "**" + fmt(best / r.rowsPerSecond()) + "**") + " | "
+            + (maas ? "**" + fmt(r.rowsPerSecond() / ceiling) + "**" : "") + " |");
+      }
+    }
+    line("");
+    line("maas / this: the best maas row of that N over the system's rows/s.");
+    line("");
+  }
+
+  private void renderPairedConcurrency() {
+    if (pairedConcurrency.isEmpty()) {
+      return;
+    }
+    line("### Paired cross-check at N callers (`PairedConcurrency`)");
+    line("");
+    line("One process takes turns of one window each at the ceiling, maas, raw ORT and DJL, in an order that rotates"
+        + " every round, so that each round sees the same machine; ratios are medians of per-round ratios (quartiles"
+        + " in brackets). The separate JMH runs above can be minutes apart, and the ceiling alone has moved by 20% in"
+        + " that time on this VM.");
+    line("");
+    line("| callers | JDK | rounds × window | maas queue delay µs | ceiling rows/s | maas rows/s | raw rows/s | DJL rows/s"
+        + " | maas / ceiling | maas / raw | maas / DJL |");
+    line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (JsonNode p : pairedConcurrency.values()) {
+      line("| " + p.path("callers").asInt() + " " + p.path("threads").asText() + " (" + p.path("model").asText() + ") | "
+          + p.path("java").asText() + " | " + p.path("rounds").asInt() + " × " + p.path("windowMillis").asLong() + " ms | "
+          + p.path("maxQueueDelayMicros").asLong() + " | " + fmtRate(p.path("ceilingRowsPerSecond").asDouble(Double.NaN))
+          + " | " + fmtRate(p.path("maasRowsPerSecond").asDouble(Double.NaN)) + " | "
+          + fmtRate(p.path("rawRowsPerSecond").asDouble(Double.NaN)) + " | "
+          + fmtRate(p.path("djlRowsPerSecond").asDouble(Double.NaN)) + " | " + pairedRatio(p, "ceiling") + " | "
+          + pairedRatio(p, "raw") + " | " + pairedRatio(p, "djl") + " |");
+    }
+    line("");
+  }
+
+  private static String pairedRatio(JsonNode p, String other) {
+    return "**" + fmt(p.path("vs_" + other).asDouble(Double.NaN)) + "** (" + fmt(p.path("vs_" + other + "P25").asDouble(Double.NaN))
+        + "–" + fmt(p.path("vs_" + other + "P75").asDouble(Double.NaN)) + ")";
+  }
+
+  private void renderNoOp() {
+    List<Run> v = runs.stream().filter(r -> r.benchmark.startsWith(NOOP)).toList();
+    if (v.isEmpty()) {
+      return;
+    }
+    line("### maas without a model (`SchedulerBenchmark`: a no-op runtime behind a real `ModelService`)");
+    line("");
+    line("The model answers each request with its input, in Java: every µs here is maas's own or the caller's"
+        + " conversions (`Tensor.of` in, `toFloatArray()` out), which `direct` does alone. Batching on is"
+        + " `Policies.batched()` (max batch 64, max queue delay 0, 1 instance); the callers are platform threads.");
+    line("");
+    line("| callers | path | calls/s | CPU µs per call | B per call | CPU µs over direct | B over direct | context switches per call |");
+    line("|---:|---|---:|---:|---:|---:|---:|---:|");
+    TreeSet<Integer> threads = new TreeSet<>();
+    v.forEach(r -> threads.add(r.threads));
+    for (int t : threads) {
+      Optional<Run> direct = v.stream().filter(r -> r.threads == t && r.benchmark.equals(NOOP + "direct")).reduce((a, b) -> b);
+      double dc = direct.map(Run::cpuPerOp).orElse(Double.NaN);
+      double db = direct.map(Run::allocPerOp).orElse(Double.NaN);
+      for (Run r : v.stream().filter(r -> r.threads == t).toList()) {
+        boolean isDirect = r.benchmark.equals(NOOP + "direct");
+        String path = isDirect ? "direct (no maas)" : "maas, batching " + param(r, "batching");
+        line("| " + t + " | " + path + " | " + fmtRate(r.rowsPerSecond()) + " | " + fmtUs(r.cpuPerOp()) + " | "
+            + fmtBytes(r.allocPerOp()) + " | " + (isDirect ? "" : fmtUs(r.cpuPerOp() - dc)) + " | "
+            + (isDirect ? "" : fmtBytes(r.allocPerOp() - db)) + " | " + fmt(r.switchesPerOp()) + " |");
+      }
+    }
+    line("");
+  }
+
+  private void renderTensors() {
+    List<Run> v = runs.stream().filter(r -> r.benchmark.startsWith(TENSORS)).toList();
+    if (v.isEmpty()) {
+      return;
+    }
+    line("### Tensor conversion per dtype (`TensorConversionBenchmark`), ns per tensor");
+    line("");
+    line("A Java array into a `Tensor` (`Tensor.of`), into an ONNX Runtime tensor (`toOnnx`), an ONNX Runtime tensor"
+        + " out into a `Tensor` (`fromOnnx`), into a Java array (`toArray`); the four in a row (maas round trip) against"
+        + " the same trip with ONNX Runtime's Java API alone (raw). B: heap bytes per round trip (direct buffers"
+        + " are not counted by `-prof gc`).");
+    TreeSet<Integer> sizes = new TreeSet<>();
+    v.forEach(r -> sizes.add(Integer.parseInt(param(r, "elements"))));
+    for (int n : sizes) {
+      line("");
+      line("| dtype, " + String.format(Locale.ROOT, "%,d", n) + " elements | Tensor.of | toOnnx | fromOnnx | toArray"
+          + " | maas round trip | raw round trip | maas / raw | maas B | raw B |");
+      line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      java.util.LinkedHashSet<String> dtypes = new java.util.LinkedHashSet<>();
+      v.stream().filter(r -> param(r, "elements").equals(String.valueOf(n))).forEach(r -> dtypes.add(param(r, "dtype")));
+      for (String d : dtypes) {
+        java.util.function.Function<String, Optional<Run>> get = m -> v.stream()
+            .filter(r -> r.benchmark.equals(TENSORS + m) && param(r, "dtype").equals(d)
+                && param(r, "elements").equals(String.valueOf(n)))
+            .reduce((a, b) -> b);
+        java.util.function.Function<String, String> ns = m -> get.apply(m).map(r -> fmtRate(r.meanUs() * 1000)).orElse("n/a");
+        double maas = get.apply("maasRoundTrip").map(Run::meanUs).orElse(Double.NaN);
+        double raw = get.apply("rawRoundTrip").map(Run::meanUs).orElse(Double.NaN);
+        line("| " + d + " | " + ns.apply("ofArray") + " | " + ns.apply("toOnnx") + " | " + ns.apply("fromOnnx") + " | "
+            + ns.apply("toArray") + " | " + ns.apply("maasRoundTrip") + " | " + ns.apply("rawRoundTrip") + " | **"
+            + fmt(maas / raw) + "** | " + fmtBytes(get.apply("maasRoundTrip").map(Run::allocPerOp).orElse(Double.NaN))
+            + " | " + fmtBytes(get.apply("rawRoundTrip").map(Run::allocPerOp).orElse(Double.NaN)) + " |");
+      }
+    }
     line("");
   }
 
