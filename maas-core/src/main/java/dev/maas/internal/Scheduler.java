@@ -110,12 +110,23 @@ final class Scheduler {
   private final ScheduledExecutorService timers;
 
   private final ReentrantLock lock = new ReentrantLock();
+  /** Batchers wait on it for work and a free instance; signalled only when one could act. */
   private final Condition changed = lock.newCondition();
+  /**
+   * The thread forming a batch waits on it for stragglers; signalled when what was queued since could
+   * complete the batch, or could shorten its wait (an earlier deadline), or the scheduler closes.
+   */
+  private final Condition formed = lock.newCondition();
   /** Queued requests by priority, highest first; FIFO within a priority. Guarded by lock. */
   private final TreeMap<Integer, ArrayDeque<Pending>> queue = new TreeMap<>((a, b) -> Integer.compare(b, a));
   private int queued; // guarded by lock
   private volatile int queuedView; // read without the lock by the direct path
   private boolean forming; // a batcher is forming a batch; guarded by lock
+  // While forming waits: compatible rows still missing for a full or preferred-size batch, the time
+  // it would stop waiting, and the batch's shape key. Guarded by lock.
+  private int formingNeed;
+  private long formingBy;
+  private Batches.ShapeKey formingKey;
   private boolean blocked; // the last scan met a compatible request too big for the batch; guarded by lock
   private boolean accepting = true; // guarded by lock
   private volatile boolean acceptingView = true; // read without the lock by the direct path
@@ -370,9 +381,18 @@ final class Scheduler {
       if (mayLead && leadLocked()) {
         return true;
       }
-      // Wake a batcher only if one could act: a former waiting for stragglers, or a free instance.
-      // When every instance is busy, the thread that frees one sees this request (releaseSlot).
-      if (forming || running.get() < policy.instances()) {
+      if (forming) {
+        // Wake the former only when this request could end its wait: waking it for every straggler
+        // costs a wake-up per row (a futex call for a platform thread) for nothing.
+        if (java.util.Objects.equals(p.key, formingKey)) {
+          formingNeed -= p.rows;
+        }
+        if (formingNeed <= 0 || p.deadline != Long.MAX_VALUE && p.deadline - formingBy < 0) {
+          formed.signal();
+        }
+      } else if (running.get() < policy.instances()) {
+        // Wake a batcher only if one could act: an instance is free and nobody forms. When every
+        // instance is busy, the thread that frees one sees this request (releaseSlot).
         changed.signalAll();
       }
       return false;
@@ -558,8 +578,11 @@ final class Scheduler {
           if (wait <= 0 || interrupted != null && interrupted[0]) {
             break;
           }
+          formingNeed = target(rows) - rows;
+          formingBy = formBy;
+          formingKey = first.key;
           try {
-            changed.awaitNanos(wait);
+            formed.awaitNanos(wait);
           } catch (InterruptedException e) {
             if (interrupted == null) {
               throw e;
@@ -576,6 +599,17 @@ final class Scheduler {
         changed.signalAll();
       }
     }
+  }
+
+  /** The batch size a forming batch of {@code rows} waits for: the next preferred size, else the maximum. */
+  private int target(int rows) {
+    int t = policy.maxBatchSize();
+    for (int s : policy.preferredBatchSizes()) {
+      if (s > rows && s < t) {
+        t = s;
+      }
+    }
+    return t;
   }
 
   private static long earliestDeadline(List<Pending> batch) {
@@ -838,6 +872,7 @@ final class Scheduler {
       accepting = false;
       acceptingView = false;
       changed.signalAll();
+      formed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -859,6 +894,7 @@ final class Scheduler {
       queued = 0;
       queuedView = 0;
       changed.signalAll();
+      formed.signalAll();
     } finally {
       lock.unlock();
     }

@@ -222,6 +222,65 @@ class SchedulerTest extends SchedulerFixture {
     }
   }
 
+  /** Waits until the former has taken every queued request, i.e. it forms and waits for stragglers. */
+  private static void awaitForming(Scheduler s) throws InterruptedException {
+    long end = System.nanoTime() + 5_000_000_000L;
+    while (s.stats().queueDepth() != 0) {
+      assertTrue(System.nanoTime() - end < 0, "the former never took the queued request");
+      Thread.sleep(1);
+    }
+    Thread.sleep(20); // and is back in its wait
+  }
+
+  @Test
+  void stragglersThatFillTheBatchEndTheWaitAtOnce() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(4, Duration.ofSeconds(30)), Ticker.systemTicker());
+    List<CompletableFuture<InferenceResult>> fs = new ArrayList<>();
+    fs.add(s.submit(rows(1), 0, Long.MAX_VALUE));
+    awaitForming(s);
+    fs.add(s.submit(rows(2, 3), 0, Long.MAX_VALUE)); // 3 of 4 rows: the wait goes on
+    Thread.sleep(50);
+    assertEquals(0, model.runs.size(), "3 rows of 4 with 30 s to wait: nothing may run yet");
+    fs.add(s.submit(rows(4), 0, Long.MAX_VALUE)); // the fourth row completes the batch
+    for (int i = 0; i < fs.size(); i++) {
+      fs.get(i).get(5, TimeUnit.SECONDS); // not 30 s
+    }
+    assertEquals(1, model.runs.size());
+    assertEquals(4, model.runs.get(0).x().dim(0));
+  }
+
+  @Test
+  void aStragglerReachingAPreferredSizeEndsTheWait() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)).withPreferredBatchSizes(List.of(3)),
+        Ticker.systemTicker());
+    CompletableFuture<InferenceResult> a = s.submit(rows(1), 0, Long.MAX_VALUE);
+    awaitForming(s);
+    CompletableFuture<InferenceResult> b = s.submit(rows(2, 3), 0, Long.MAX_VALUE);
+    assertEquals(2f, first(a.get(5, TimeUnit.SECONDS))); // the model adds 1
+    assertEquals(3f, first(b.get(5, TimeUnit.SECONDS)));
+    assertEquals(1, model.runs.size());
+    assertEquals(3, model.runs.get(0).x().dim(0));
+  }
+
+  @Test
+  void aStragglerWithAnEarlierDeadlineShortensTheWait() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), Ticker.systemTicker());
+    CompletableFuture<InferenceResult> a = s.submit(rows(1), 0, Long.MAX_VALUE);
+    awaitForming(s);
+    CompletableFuture<InferenceResult> b = s.submit(rows(2), 0, System.nanoTime() + 300_000_000L);
+    // The batch goes by the straggler's deadline, not the first request's 30 s: a is answered; b runs
+    // just in time or expires, but is never left to wait 30 s.
+    assertEquals(2f, first(a.get(5, TimeUnit.SECONDS))); // the model adds 1
+    try {
+      b.get(5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      assertInstanceOf(DeadlineExceededException.class, e.getCause());
+    }
+  }
+
   @Test
   void cancellingAQueuedRequestRemovesIt() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
