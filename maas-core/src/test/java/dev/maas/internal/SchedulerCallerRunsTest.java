@@ -630,11 +630,4 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     }
     assertEquals(n, s.stats().queueDepth(), "queued behind the held instance");
   }
-
-  private static void waitIdle(Scheduler s) throws InterruptedException {
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (s.inFlight() != 0 && System.nanoTime() < until) {
-      Thread.sleep(1);
-    }
-  }
 }

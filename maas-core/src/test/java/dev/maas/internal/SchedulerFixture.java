@@ -33,4 +33,12 @@ abstract class SchedulerFixture {
     made.add(s);
     return s;
   }
+
+  /** Waits (5 s at most) until the scheduler has booked every request as done. */
+  static void waitIdle(Scheduler s) throws InterruptedException {
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (s.inFlight() != 0 && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+  }
 }

@@ -117,9 +117,7 @@ class SchedulerPropertyTest {
       }
       assertEquals(futures.size(), completions.get());
       // a future completes just before its request is booked as done: give the books a moment
-      while (s.inFlight() != 0 && System.nanoTime() < until) {
-        Thread.sleep(1);
-      }
+      SchedulerFixture.waitIdle(s);
       SchedulerStats st = s.stats();
       long closedByShutdown = futures.stream().filter(f -> failedWith(f, ServiceClosedException.class)).count();
       assertEquals(futures.size(), st.completed() + st.rejected() + st.expired() + st.failed() + st.cancelled()
