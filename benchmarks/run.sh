@@ -6,7 +6,7 @@
 #
 #   benchmarks/run.sh quick    # MLP at 1/8/32/64 callers, overhead on MLP and MiniLM, identity at 64; < 10 min on 2 cores
 #   benchmarks/run.sh full     # also MiniLM at every concurrency, tensor conversions per dtype, paired and virtual-thread
-#                              # callers at 64 (those on Java 21+ when one is found), longer iterations (about 75 min on 2 cores)
+#                              # callers at 64 (those on Java 21+ when one is found), longer iterations (about 76 min on 2 cores)
 #   benchmarks/run.sh guard    # only the guard and the three short JMH runs it needs (about 1 min), in target/guard
 #   benchmarks/run.sh publish  # copies the last quick/full run's report.md, charts and conditions to docs/benchmarks/
 #
@@ -203,8 +203,10 @@ if [[ "$profile" == full ]]; then
   java21=""
   for j in "${MAAS_BENCH_JAVA21:-}" /usr/lib/jvm/*/bin/java; do
     [[ -n "$j" && -x "$j" ]] || continue
-    v="$("$j" -version 2>&1 | head -1 | sed -E 's/.*version "([0-9]+).*/\1/')"
-    if [[ "$v" =~ ^[0-9]+$ ]] && (( v >= 21 )); then java21="$j"; break; fi
+    # A broken JDK is skipped, not fatal: this runs an hour into the profile.
+    jv="$("$j" -version 2>&1 | head -1 | sed -E 's/.*version "([0-9]+).*/\1/')" || continue
+    if [[ "$jv" =~ ^[0-9]+$ ]] && (( jv >= 21 )); then java21="$j"; break; fi
+    [[ "$j" == "${MAAS_BENCH_JAVA21:-}" ]] && echo "  MAAS_BENCH_JAVA21=$j is not Java 21 or later; looking under /usr/lib/jvm"
   done
   if [[ -n "$java21" ]]; then
     echo "  virtual-thread steps on $("$java21" -version 2>&1 | head -1) ($java21)" | tee -a "$out/conditions.txt"

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * <b>The 64-caller question of {@link ConcurrencyBenchmark} and {@link CeilingBenchmark}, asked so
  * that a shared machine cannot bias the answer.</b> JMH measures maas, DJL and the pre-formed-batch
- * ceiling minutes apart, and on this VM the ceiling alone has moved from 109k to 135k rows/s between
+ * ceiling minutes apart, and on this VM the ceiling alone has moved from 135k to 109k rows/s between
  * two runs seven minutes apart: a ratio of separate runs moves by more than the targets it is judged
  * against. Here one process takes turns of one window each — the ceiling, maas, raw ONNX Runtime,
  * DJL, in an order that rotates every round — so that each round sees the same machine, and the
@@ -171,6 +171,9 @@ public final class PairedConcurrency {
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
     Duration window = Duration.ofMillis(args.length > 4 ? Long.parseLong(args[4]) : 1000);
     long delayMicros = args.length > 5 ? Long.parseLong(args[5]) : 0;
+    if (rounds < 1 || callers < 1) {
+      throw new IllegalArgumentException("rounds and callers must be at least 1, got " + rounds + " and " + callers);
+    }
     ExecutorService threads = switch (kind) {
       case "platform" -> Executors.newFixedThreadPool(callers);
       case "virtual" -> VirtualCallersBenchmark.virtualThreadPerTaskExecutor();
@@ -235,16 +238,16 @@ public final class PairedConcurrency {
     for (Map.Entry<String, double[]> e : rowsPerSecond.entrySet()) {
       double[] v = e.getValue().clone();
       Arrays.sort(v);
-      System.out.printf(Locale.ROOT, "  %-7s rows/s median %.0f (min %.0f, max %.0f)%n", e.getKey(), v[rounds / 2], v[0],
+      System.out.printf(Locale.ROOT, "  %-7s rows/s median %.0f (min %.0f, max %.0f)%n", e.getKey(), Stats.median(v), v[0],
           v[rounds - 1]);
-      o.put(e.getKey() + "RowsPerSecond", v[rounds / 2]);
+      o.put(e.getKey() + "RowsPerSecond", Stats.median(v));
     }
     for (Map.Entry<String, double[]> e : ratios.entrySet()) {
       double[] q = e.getValue();
       Arrays.sort(q);
       System.out.printf(Locale.ROOT, "  maas / %-7s per round: median %.3f, quartiles %.3f..%.3f%n", e.getKey(),
-          q[rounds / 2], q[rounds / 4], q[3 * rounds / 4]);
-      o.put("vs_" + e.getKey(), q[rounds / 2]);
+          Stats.median(q), q[rounds / 4], q[3 * rounds / 4]);
+      o.put("vs_" + e.getKey(), Stats.median(q));
       o.put("vs_" + e.getKey() + "P25", q[rounds / 4]);
       o.put("vs_" + e.getKey() + "P75", q[3 * rounds / 4]);
     }

@@ -694,8 +694,8 @@ public final class Report {
     line("");
     line("One process takes turns of one window each at the ceiling, maas, raw ORT and DJL, in an order that rotates"
         + " every round, so that each round sees the same machine; ratios are medians of per-round ratios (quartiles"
-        + " in brackets). The separate JMH runs above can be minutes apart, and the ceiling alone has moved by 20% in"
-        + " that time on this VM.");
+        + " in brackets). The separate JMH runs above can be minutes apart, and the ceiling alone has moved by 20% or"
+        + " more in that time on this VM.");
     line("");
     line("| callers | JDK | rounds × window | maas queue delay µs | ceiling rows/s | maas rows/s | raw rows/s | DJL rows/s"
         + " | maas / ceiling | maas / raw | maas / DJL |");

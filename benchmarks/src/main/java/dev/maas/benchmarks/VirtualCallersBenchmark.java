@@ -168,10 +168,13 @@ public class VirtualCallersBenchmark {
       }
       counted += BLOCK;
       counter = Thread.currentThread();
-      while (answered.get() < counted) {
-        Throwable t = failure.get();
+      for (;;) {
+        Throwable t = failure.get(); // first: a failed caller must not be counted past
         if (t != null) {
           throw new IllegalStateException("a caller failed", t);
+        }
+        if (answered.get() >= counted) {
+          return;
         }
         LockSupport.parkNanos(this, 1_000_000);
       }
@@ -181,10 +184,7 @@ public class VirtualCallersBenchmark {
     @Setup(Level.Iteration)
     public void beginIteration(IterationParams iteration) {
       fresh = true;
-      Histogram h = latency.getIntervalHistogram(); // what came before this iteration
-      if (iteration.getType() == IterationType.MEASUREMENT) {
-        h.reset();
-      }
+      latency.getIntervalHistogram(); // drops what came before this iteration
     }
 
     /** Adds the iteration's latencies to the measured ones. */

@@ -384,10 +384,11 @@ final class Scheduler {
       if (forming) {
         // Wake the former only when this request could end its wait: waking it for every straggler
         // costs a wake-up per row (a futex call for a platform thread) for nothing.
-        if (java.util.Objects.equals(p.key, formingKey)) {
+        boolean compatible = java.util.Objects.equals(p.key, formingKey);
+        if (compatible) {
           formingNeed -= p.rows;
         }
-        if (formingNeed <= 0 || p.deadline != Long.MAX_VALUE && p.deadline - formingBy < 0) {
+        if (formingNeed <= 0 || compatible && p.deadline != Long.MAX_VALUE && p.deadline - formingBy < 0) {
           formed.signal();
         }
       } else if (running.get() < policy.instances()) {
