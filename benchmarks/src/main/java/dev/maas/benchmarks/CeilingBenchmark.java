@@ -185,7 +185,7 @@ public class CeilingBenchmark {
     public void setUp() {
       BenchModel m = BenchModel.of(model);
       subject = new MaasSubject(m, new OrtSettings(intraOpThreads),
-          Policies.batched().withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000L)));
+          Policies.batched(maxQueueDelayMicros));
       feed = m.feed(1, 7);
     }
 

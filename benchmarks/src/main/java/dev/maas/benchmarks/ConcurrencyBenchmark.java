@@ -137,9 +137,8 @@ public class ConcurrencyBenchmark {
 
     @Override
     Subject open(BenchModel m, OrtSettings s) {
-      return new MaasSubject(m, s, Policies.batched()
+      return new MaasSubject(m, s, Policies.batched(maxQueueDelayMicros)
           .withMaxBatchSize(maxBatchSize)
-          .withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000))
           .withInstances(instances), spinning);
     }
 

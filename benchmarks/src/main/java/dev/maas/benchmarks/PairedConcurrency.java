@@ -64,7 +64,7 @@ public final class PairedConcurrency {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private Window window; // guarded by lock; null between windows
+    private volatile Window window; // written under lock; null between windows
     private boolean stopped; // guarded by lock
     private int busy; // callers inside a window; guarded by lock
 
@@ -87,7 +87,7 @@ public final class PairedConcurrency {
             lock.unlock();
           }
           try {
-            while (current() == w) {
+            while (window == w) {
               if (w.subject().call(feed).length == 0) {
                 throw new IllegalStateException("empty answer");
               }
@@ -109,18 +109,11 @@ public final class PairedConcurrency {
       }
     }
 
-    private volatile Window currentView;
-
-    private Window current() {
-      return currentView;
-    }
-
     /** Opens a window: every caller starts calling its subject. */
     void open(Window w) {
       lock.lock();
       try {
         window = w;
-        currentView = w;
         changed.signalAll();
       } finally {
         lock.unlock();
@@ -132,7 +125,6 @@ public final class PairedConcurrency {
       lock.lock();
       try {
         window = null;
-        currentView = null;
         while (busy > 0) {
           changed.awaitUninterruptibly();
         }
@@ -189,7 +181,7 @@ public final class PairedConcurrency {
     try (Subject djl = new DjlSubject(model, new OrtSettings(1));
         Subject ceiling = new RawOrtSubject(model, new OrtSettings(2));
         Subject maas = new MaasSubject(model, new OrtSettings(2),
-            Policies.batched().withMaxQueueDelay(Duration.ofNanos(delayMicros * 1000)));
+            Policies.batched(delayMicros));
         Subject raw = new RawOrtSubject(model, new OrtSettings(1))) {
       Map<String, Subject> subjects = Map.of("maas", maas, "raw", raw, "djl", djl);
       for (int i = 0; i < callers; i++) {

@@ -40,6 +40,11 @@ public final class Policies {
         .withQueueCapacity(4096);
   }
 
+  /** {@link #batched()} with another max queue delay, in µs (the unit of the benchmarks' parameters). */
+  public static BatchingPolicy batched(long maxQueueDelayMicros) {
+    return batched().withMaxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1000));
+  }
+
   /** Batching off: each call runs on its caller's thread. */
   public static BatchingPolicy off() {
     return BatchingPolicy.defaults();

@@ -13,14 +13,11 @@ import dev.maas.spi.LoadedModel;
 import dev.maas.spi.ModelSource;
 import dev.maas.spi.Runtime;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -150,15 +147,7 @@ public class SchedulerBenchmark {
     @TearDown
     public void tearDown() throws IOException {
       service.close();
-      try (Stream<Path> s = Files.walk(storeDir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> {
-          try {
-            Files.delete(p);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      }
+      S3LoadBenchmark.deleteTree(storeDir);
     }
   }
 

@@ -127,8 +127,7 @@ public class VirtualCallersBenchmark {
       OrtSettings settings = new OrtSettings(threadsPerRun);
       subject = switch (system) {
         case "maas" -> new MaasSubject(m, settings,
-            Policies.batched().withMaxQueueDelay(java.time.Duration.ofNanos(maxQueueDelayMicros * 1000))
-                .withMaxBatchSize(maxBatchSize).withInstances(instances), spinning);
+            Policies.batched(maxQueueDelayMicros).withMaxBatchSize(maxBatchSize).withInstances(instances), spinning);
         case "raw" -> new RawOrtSubject(m, settings);
         case "djl" -> new DjlSubject(m, settings);
         default -> throw new IllegalArgumentException("system must be maas, raw or djl, got " + system);

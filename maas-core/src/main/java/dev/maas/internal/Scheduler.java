@@ -265,9 +265,7 @@ final class Scheduler {
    * caller helps wake that batch like any other.
    */
   private void abandon(Pending p) {
-    if (p.state.compareAndSet(QUEUED, DONE)) {
-      remove(p);
-      cancelled.increment();
+    if (withdraw(p, cancelled)) {
       p.future.cancel(false);
       finish(p);
     } else {
@@ -322,9 +320,7 @@ final class Scheduler {
     }
     // Removal on cancel: the caller's cancel(true) completes the future; take the request out.
     p.future.whenComplete((r, e) -> {
-      if (e instanceof CancellationException && p.state.compareAndSet(QUEUED, DONE)) {
-        remove(p);
-        cancelled.increment();
+      if (e instanceof CancellationException && withdraw(p, cancelled)) {
         finish(p);
       }
     });
@@ -430,13 +426,25 @@ final class Scheduler {
   }
 
   private void expire(Pending p) {
-    if (p.state.compareAndSet(QUEUED, DONE)) {
-      remove(p);
-      expired.increment();
+    if (withdraw(p, expired)) {
       p.future.completeExceptionally(new DeadlineExceededException(
           "deadline passed while queued for " + version + "; the request was not run"));
       finish(p);
     }
+  }
+
+  /**
+   * Takes a still-queued request out of the queue and counts it under {@code outcome}; false if it
+   * already left the queued state (claimed by a batch, or withdrawn before). The caller completes
+   * its future and calls {@link #finish}.
+   */
+  private boolean withdraw(Pending p, LongAdder outcome) {
+    if (!p.state.compareAndSet(QUEUED, DONE)) {
+      return false;
+    }
+    remove(p);
+    outcome.increment();
+    return true;
   }
 
   private void remove(Pending p) {

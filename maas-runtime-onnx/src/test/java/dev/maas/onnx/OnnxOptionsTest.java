@@ -53,7 +53,7 @@ class OnnxOptionsTest {
 
   @ParameterizedTest
   @CsvSource({"false, false, false, 0, 0, 0", "true, false, true, 1, 0, 1", "false, true, true, 0, 1, 1",
-      "true, true, true, 1, 1, 1"})
+      "true, true, true, 1, 1, 1", "true, false, false, 1, 0, 0"})
   void theSpinningSettingsReachTheSessionOptions(boolean intra, boolean inter, boolean stop, String intraEntry,
       String interEntry, String stopEntry) throws Exception {
     OnnxOptions o = OnnxOptions.defaults().withThreads(2, 1).withSpinning(intra, inter).withSpinningStopsAfterRun(stop);
