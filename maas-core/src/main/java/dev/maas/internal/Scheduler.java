@@ -284,9 +284,9 @@ final class Scheduler {
         expired.increment();
         throw new DeadlineExceededException("deadline passed before " + version + " could run");
       }
-      Map<String, Tensor> out;
+      InferenceResult result;
       try {
-        out = model.run(inputs);
+        result = new InferenceResult(version, model.run(inputs)); // reading the outputs can fail too
       } catch (InvalidInputException | ServiceClosedException e) {
         throw e;
       } catch (MaasException e) {
@@ -299,7 +299,7 @@ final class Scheduler {
       long end = ticker.read();
       record(rows, 0, end - start);
       completed.increment();
-      return new InferenceResult(version, out);
+      return result;
     } finally {
       releaseSlot();
       requestDone();
@@ -740,34 +740,41 @@ final class Scheduler {
         }
         return;
       }
-      record(total, -1, ticker.read() - start);
-      if (queuedView >= policy.maxBatchSize()) {
+      try {
+        record(total, -1, ticker.read() - start);
+        if (queuedView >= policy.maxBatchSize()) {
+          slotHeld = false;
+          releaseSlot();
+        }
+        if (blocking <= WAKES_PER_THREAD) {
+          for (int i = 0; i < n; i++) {
+            answer(batch.get(i), outputs.get(i));
+          }
+          return;
+        }
+        Wakeups w = new Wakeups(blocking, slotHeld);
         slotHeld = false;
-        releaseSlot();
-      }
-      if (blocking <= WAKES_PER_THREAD) {
+        if (own >= 0) {
+          w.add(self, outputs.get(own));
+        }
         for (int i = 0; i < n; i++) {
-          answer(batch.get(i), outputs.get(i));
+          Pending p = batch.get(i);
+          if (p.blocking && i != own) {
+            w.add(p, outputs.get(i));
+          }
         }
-        return;
-      }
-      Wakeups w = new Wakeups(blocking, slotHeld);
-      slotHeld = false;
-      if (own >= 0) {
-        w.add(self, outputs.get(own));
-      }
-      for (int i = 0; i < n; i++) {
-        Pending p = batch.get(i);
-        if (p.blocking && i != own) {
-          w.add(p, outputs.get(i));
+        w.wake();
+        for (int i = 0; i < n; i++) { // asynchronous submissions: their callbacks run on this thread
+          Pending p = batch.get(i);
+          if (!p.blocking) {
+            answer(p, outputs.get(i));
+          }
         }
-      }
-      w.wake();
-      for (int i = 0; i < n; i++) { // asynchronous submissions: their callbacks run on this thread
-        Pending p = batch.get(i);
-        if (!p.blocking) {
-          answer(p, outputs.get(i));
-        }
+      } catch (Error e) {
+        // Out of memory while answering, say: whatever is still unanswered fails, so that no caller
+        // (nor abandon, for the runner's own request) waits for an answer that never comes.
+        failAll(batch, e);
+        throw e;
       }
     } finally {
       if (slotHeld) {
@@ -776,11 +783,22 @@ final class Scheduler {
     }
   }
 
-  /** Completes a request with its outputs, unless it already reached another terminal state. */
+  /**
+   * Completes a request with its outputs, unless it already reached another terminal state. Outputs
+   * that fail when read (a faulty runtime's map) fail the request instead: this never throws an
+   * exception, so neither the runner nor a helper of a wake-up tree is stopped by one.
+   */
   private void answer(Pending p, Map<String, Tensor> outputs) {
+    InferenceResult result;
+    try {
+      result = new InferenceResult(version, outputs);
+    } catch (RuntimeException e) {
+      failAll(List.of(p), e);
+      return;
+    }
     if (p.state.compareAndSet(RUNNING, DONE)) {
       completed.increment();
-      p.future.complete(new InferenceResult(version, outputs));
+      p.future.complete(result);
       finish(p);
     }
   }

@@ -17,11 +17,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A model computed in Java for the scheduler's laws: input {@code x} float32 {@code [batch, width]}
  * (width dynamic), output {@code y = x + 1} of the same shape. It records every batch it runs, can
  * be held at a gate, and fails any batch holding {@link #POISON} (with an exception) or {@link #FATAL}
- * (with an {@code Error}).
+ * (with an {@code Error}). A batch holding {@link #MALFORMED} returns an output map that throws an
+ * exception when read, as a faulty runtime's might, and {@link #MALFORMED_FATAL} one that throws an
+ * {@code OutOfMemoryError}: the failure then comes after the run, while the batch is answered.
  */
 final class ArithmeticModel implements LoadedModel {
   static final float POISON = -999f;
   static final float FATAL = -888f;
+  static final float MALFORMED = -777f;
+  static final float MALFORMED_FATAL = -666f;
 
   /** One run: the batch input, when it started, and the thread that ran it. */
   record Run(Tensor x, long startNanos, String thread) {}
@@ -89,6 +93,23 @@ final class ArithmeticModel implements LoadedModel {
       }
       if (v[i] == FATAL) {
         throw new Error("fatal at " + i);
+      }
+      if (v[i] == MALFORMED || v[i] == MALFORMED_FATAL) {
+        boolean fatal = v[i] == MALFORMED_FATAL;
+        return new java.util.AbstractMap<>() {
+          @Override
+          public java.util.Set<Map.Entry<String, Tensor>> entrySet() {
+            if (fatal) {
+              throw new OutOfMemoryError("test: out of memory while reading the outputs");
+            }
+            throw new IllegalStateException("malformed output map");
+          }
+
+          @Override
+          public int size() {
+            return 1;
+          }
+        };
       }
       v[i] += 1;
     }

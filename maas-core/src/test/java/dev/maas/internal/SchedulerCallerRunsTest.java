@@ -124,6 +124,63 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     assertEquals(0, s.stats().running());
   }
 
+  /**
+   * A batch whose outputs fail while they are answered (a faulty runtime's output map) fails its
+   * requests with a typed exception, on every path a request can take, and leaves no request
+   * unanswered, no slot held and no caller waiting.
+   */
+  @Test
+  void outputsThatFailWhileAnsweredFailTheirRequestsAndServingGoesOn() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    // Alone on the caller's thread (no straggler wait, nothing queued).
+    Scheduler alone = scheduler(model, batching(8, Duration.ZERO), Executors.defaultThreadFactory());
+    assertThrows(InferenceException.class, () -> alone.call(rows(ArithmeticModel.MALFORMED), 0, Long.MAX_VALUE));
+    assertEquals(1, alone.stats().failed());
+    assertEquals(0, alone.stats().completed());
+    assertEquals(2f, first(alone.call(rows(1), 0, Long.MAX_VALUE)));
+
+    // Queued, then run by its own caller as a batch of one.
+    Scheduler led = scheduler(model, batching(8, Duration.ofMillis(1)), NO_BATCHERS);
+    CompletableFuture<InferenceResult> own = callOn("own", led, rows(ArithmeticModel.MALFORMED), 0, Long.MAX_VALUE);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> own.get(5, TimeUnit.SECONDS));
+    assertInstanceOf(InferenceException.class, e.getCause());
+    assertEquals(0, led.inFlight());
+    assertEquals(0, led.stats().running(), "the run slot is given back");
+
+    // Submitted, then run as a batch of its own by another caller, who still gets its answer.
+    Scheduler other = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);
+    CompletableFuture<InferenceResult> async =
+        other.submit(Map.of("x", Tensor.of(new float[] {ArithmeticModel.MALFORMED, 0, 0}, 1, 3)), 0, Long.MAX_VALUE);
+    CompletableFuture<InferenceResult> leader = callOn("leader", other, rows(1), 0, Long.MAX_VALUE);
+    assertEquals(2f, first(leader.get(5, TimeUnit.SECONDS)));
+    assertInstanceOf(InferenceException.class,
+        assertThrows(ExecutionException.class, () -> async.get(5, TimeUnit.SECONDS)).getCause());
+    assertEquals(1, other.stats().failed());
+    assertEquals(1, other.stats().completed());
+    assertEquals(0, other.inFlight());
+    assertEquals(0, other.stats().running());
+  }
+
+  /**
+   * An {@code Error} while a batch is answered (out of memory, say) reaches the caller that ran the
+   * batch, like one from the model, but only after every request the batch claimed has failed.
+   */
+  @Test
+  void anErrorWhileAnsweringFailsWhatTheBatchClaimedFirst() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);
+    CompletableFuture<InferenceResult> async = s.submit(
+        Map.of("x", Tensor.of(new float[] {ArithmeticModel.MALFORMED_FATAL, 0, 0}, 1, 3)), 0, Long.MAX_VALUE);
+    CompletableFuture<InferenceResult> leader = callOn("leader", s, rows(1), 0, Long.MAX_VALUE);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> leader.get(5, TimeUnit.SECONDS));
+    assertEquals(OutOfMemoryError.class, e.getCause().getClass(), "the Error reaches the caller that ran the batch");
+    assertInstanceOf(InferenceException.class,
+        assertThrows(ExecutionException.class, () -> async.get(5, TimeUnit.SECONDS)).getCause());
+    assertEquals(0, s.inFlight());
+    assertEquals(0, s.stats().running());
+    assertEquals(3f, first(s.call(rows(2), 0, Long.MAX_VALUE)), "serving goes on");
+  }
+
   @Test
   void aCallerRunsWhatIsQueuedInPriorityThenFifoOrderWithItsOwnRequest() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
