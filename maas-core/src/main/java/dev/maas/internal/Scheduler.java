@@ -507,17 +507,20 @@ final class Scheduler {
 
   // ------------------------------------------------------------------ batchers
 
+  /**
+   * A batcher serves until the scheduler is closed and empty. Like a pool's worker it outlives an
+   * interrupt from outside (maas sends none): one while forming ends the wait for stragglers, as on a
+   * caller's thread, and the batch formed so far runs; one while idle is cleared.
+   */
   private void workerLoop() {
-    try {
-      for (;;) {
-        List<Pending> batch = nextBatch();
-        if (batch == null) {
-          return;
-        }
-        execute(batch, null);
+    boolean[] interrupted = {false};
+    for (;;) {
+      List<Pending> batch = nextBatch(interrupted);
+      if (batch == null) {
+        return;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted[0] = false;
+      execute(batch, null);
     }
   }
 
@@ -526,16 +529,16 @@ final class Scheduler {
    * instance, forms the next batch and returns it (the caller runs it and gives the slot back). Null
    * when the scheduler is closed and empty.
    */
-  private List<Pending> nextBatch() throws InterruptedException {
+  private List<Pending> nextBatch(boolean[] interrupted) {
     lock.lock();
     try {
       while (!leadLocked()) {
         if (!accepting && queued == 0) {
           return null;
         }
-        changed.await();
+        changed.awaitUninterruptibly();
       }
-      return formAndClaim(null);
+      return formAndClaim(interrupted);
     } finally {
       lock.unlock();
     }
@@ -549,8 +552,6 @@ final class Scheduler {
     lock.lock();
     try {
       return formAndClaim(interrupted);
-    } catch (InterruptedException e) {
-      throw new AssertionError("a caller's formation reports interrupts, never throws them", e);
     } finally {
       lock.unlock();
     }
@@ -562,10 +563,10 @@ final class Scheduler {
    * past a deadline in the batch) unless the batch is full or of a preferred size. Holds the lock,
    * the forming right and a run slot; gives the forming right back.
    *
-   * @param interrupted null on a batcher (an interrupt ends it); on a caller's thread, where an
-   *     interrupt ends the wait for stragglers and is reported in element 0 for the caller to keep
+   * @param interrupted an interrupt ends the wait for stragglers and is reported in element 0 (for a
+   *     caller to keep; a batcher clears it)
    */
-  private List<Pending> formAndClaim(boolean[] interrupted) throws InterruptedException {
+  private List<Pending> formAndClaim(boolean[] interrupted) {
     try {
       List<Pending> batch = new ArrayList<>();
       if (queued == 0) {
@@ -584,7 +585,7 @@ final class Scheduler {
             break;
           }
           long wait = formBy - ticker.read();
-          if (wait <= 0 || interrupted != null && interrupted[0]) {
+          if (wait <= 0 || interrupted[0]) {
             break;
           }
           formingNeed = target(rows) - rows;
@@ -593,9 +594,6 @@ final class Scheduler {
           try {
             formed.awaitNanos(wait);
           } catch (InterruptedException e) {
-            if (interrupted == null) {
-              throw e;
-            }
             interrupted[0] = true;
           }
         }

@@ -281,6 +281,37 @@ class SchedulerTest extends SchedulerFixture {
     }
   }
 
+  /**
+   * An interrupt from outside reaching a batcher while it waits for stragglers ends the wait (the
+   * batch formed so far runs) and leaves it serving, as a pool's worker would; it must never drop
+   * the requests it had taken nor keep their run slot.
+   */
+  @Test
+  void anInterruptedBatcherRunsWhatItFormedAndKeepsServing() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), Ticker.systemTicker(), r -> {
+      Thread t = new Thread(r);
+      batchers.add(t);
+      return t;
+    });
+    CompletableFuture<InferenceResult> a = s.submit(rows(1), 0, Long.MAX_VALUE);
+    awaitForming(s);
+    batchers.forEach(Thread::interrupt);
+    assertEquals(2f, first(a.get(5, TimeUnit.SECONDS)), "the batch formed so far runs, not after 30 s");
+    waitIdle(s);
+    assertEquals(0, s.stats().running(), "its run slot is given back");
+    // Idle, then interrupted again: still serving.
+    batchers.forEach(Thread::interrupt);
+    Thread.sleep(20);
+    assertTrue(batchers.stream().allMatch(Thread::isAlive), "the batchers keep serving");
+    CompletableFuture<InferenceResult> b = s.submit(rows(2), 0, Long.MAX_VALUE);
+    awaitForming(s);
+    batchers.forEach(Thread::interrupt);
+    assertEquals(3f, first(b.get(5, TimeUnit.SECONDS)));
+    assertEquals(2, model.runs.size());
+  }
+
   @Test
   void cancellingAQueuedRequestRemovesIt() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
