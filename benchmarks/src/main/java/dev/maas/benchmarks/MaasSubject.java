@@ -12,9 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 /**
  * maas as its users call it: a {@link ModelService} on a fresh filesystem store in a temporary
@@ -107,15 +105,11 @@ public final class MaasSubject implements Subject {
       service.close();
     } finally {
       runtime.close();
-      deleteTree(storeDir);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a leftover temp directory is not worth failing a benchmark for
+      try {
+        S3LoadBenchmark.deleteTree(storeDir);
+      } catch (IOException e) {
+        // a leftover temp directory is not worth failing a benchmark for
+      }
     }
   }
 }
