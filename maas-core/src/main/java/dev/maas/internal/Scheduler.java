@@ -508,9 +508,10 @@ final class Scheduler {
   // ------------------------------------------------------------------ batchers
 
   /**
-   * A batcher serves until the scheduler is closed and empty. Like a pool's worker it outlives an
-   * interrupt from outside (maas sends none): one while forming ends the wait for stragglers, as on a
-   * caller's thread, and the batch formed so far runs; one while idle is cleared.
+   * A batcher serves until the scheduler is closed and empty. Like a pool's worker it outlives what
+   * a batch throws and an interrupt from outside (maas sends none): an {@code Error} from a batch is
+   * logged once its requests have failed; an interrupt while forming ends the wait for stragglers,
+   * as on a caller's thread, and the batch formed so far runs; one at any other time is cleared.
    */
   private void workerLoop() {
     boolean[] interrupted = {false};
@@ -520,7 +521,12 @@ final class Scheduler {
         return;
       }
       interrupted[0] = false;
-      execute(batch, null);
+      try {
+        execute(batch, null);
+      } catch (Error e) {
+        // Its requests failed first (execute); without this catch the instance would lose its batcher.
+        LOG.error("a batch of {} failed with an Error; its requests failed and its batcher goes on", version, e);
+      }
     }
   }
 
@@ -538,6 +544,7 @@ final class Scheduler {
         }
         changed.awaitUninterruptibly();
       }
+      Thread.interrupted(); // one that came while idle or during the last run: only forming heeds it
       return formAndClaim(interrupted);
     } finally {
       lock.unlock();
@@ -784,14 +791,19 @@ final class Scheduler {
   /**
    * Completes a request with its outputs, unless it already reached another terminal state. Outputs
    * that fail when read (a faulty runtime's map) fail the request instead: this never throws an
-   * exception, so neither the runner nor a helper of a wake-up tree is stopped by one.
+   * exception, so neither the runner nor a helper of a wake-up tree is stopped by one. An {@code
+   * Error} while the answer is built (out of memory) fails the request before it is rethrown, so
+   * that its caller wakes and, in a tree, goes on waking the others.
    */
   private void answer(Pending p, Map<String, Tensor> outputs) {
     InferenceResult result;
     try {
       result = new InferenceResult(version, outputs);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       failAll(List.of(p), e);
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
       return;
     }
     if (p.state.compareAndSet(RUNNING, DONE)) {
@@ -940,6 +952,9 @@ final class Scheduler {
     lock.lock();
     try {
       closed = !accepting;
+      if (closed) {
+        changed.signalAll(); // closed and empty: idle batchers exit (see nextBatch)
+      }
     } finally {
       lock.unlock();
     }

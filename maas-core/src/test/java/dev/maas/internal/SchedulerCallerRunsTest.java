@@ -162,6 +162,36 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   }
 
   /**
+   * Once retired and drained, a version's batcher threads end, whoever emptied the queue. Here the
+   * batcher is parked (the instance is busy with a caller's run) when the last queued request is
+   * cancelled: nothing is left to run, and nothing else would wake it.
+   */
+  @Test
+  void retiredAndDrainedTheBatchersEnd() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), r -> {
+      Thread t = new Thread(r);
+      batchers.add(t);
+      return t;
+    });
+    model.hold();
+    CompletableFuture<InferenceResult> alone = callOn("alone", s, rows(1), 0, Long.MAX_VALUE);
+    model.awaitFirstRun();
+    CompletableFuture<InferenceResult> queued = s.submit(rows(2), 0, Long.MAX_VALUE);
+    CountDownLatch drained = new CountDownLatch(1);
+    s.retire(drained::countDown);
+    assertTrue(queued.cancel(true));
+    model.open();
+    assertEquals(2f, first(alone.get(5, TimeUnit.SECONDS)));
+    assertTrue(drained.await(5, TimeUnit.SECONDS));
+    for (Thread t : batchers) {
+      t.join(5_000);
+      assertFalse(t.isAlive(), "batcher " + t.getName() + " still parked after the version drained");
+    }
+  }
+
+  /**
    * An {@code Error} while a batch is answered (out of memory, say) reaches the caller that ran the
    * batch, like one from the model, but only after every request the batch claimed has failed.
    */

@@ -301,15 +301,43 @@ class SchedulerTest extends SchedulerFixture {
     assertEquals(2f, first(a.get(5, TimeUnit.SECONDS)), "the batch formed so far runs, not after 30 s");
     waitIdle(s);
     assertEquals(0, s.stats().running(), "its run slot is given back");
-    // Idle, then interrupted again: still serving.
+    // Interrupted while idle: the interrupt is cleared, not left to cut the next batch's wait short.
     batchers.forEach(Thread::interrupt);
     Thread.sleep(20);
     assertTrue(batchers.stream().allMatch(Thread::isAlive), "the batchers keep serving");
     CompletableFuture<InferenceResult> b = s.submit(rows(2), 0, Long.MAX_VALUE);
     awaitForming(s);
+    Thread.sleep(100);
+    assertFalse(b.isDone(), "the next batch still waits for stragglers");
     batchers.forEach(Thread::interrupt);
     assertEquals(3f, first(b.get(5, TimeUnit.SECONDS)));
     assertEquals(2, model.runs.size());
+  }
+
+  /**
+   * An {@code Error} from a batch run by a batcher fails that batch's requests and leaves the
+   * batcher serving; otherwise, after as many as there are instances, submissions would wait for a
+   * blocking caller to run them, or forever.
+   */
+  @Test
+  void aBatcherOutlivesAnErrorFromABatch() throws Exception {
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Ticker.systemTicker(), r -> {
+      Thread t = new Thread(r);
+      batchers.add(t);
+      return t;
+    });
+    for (int i = 0; i < 3; i++) {
+      CompletableFuture<InferenceResult> fatal = s.submit(rows(ArithmeticModel.FATAL), 0, Long.MAX_VALUE);
+      assertInstanceOf(InferenceException.class,
+          assertThrows(ExecutionException.class, () -> fatal.get(5, TimeUnit.SECONDS)).getCause());
+    }
+    assertEquals(2f, first(s.submit(rows(1), 0, Long.MAX_VALUE).get(5, TimeUnit.SECONDS)));
+    assertTrue(batchers.stream().allMatch(Thread::isAlive));
+    assertEquals(3, s.stats().failed());
+    waitIdle(s);
+    assertEquals(0, s.stats().running());
   }
 
   @Test
