@@ -114,7 +114,21 @@ class LifecycleTest {
       assertTrue(awaitEvents(events, e -> e instanceof ModelEvent.VersionPublished
           && ((ModelEvent.VersionPublished) e).version().equals(v2), 1) == 1, "publishing v2 is an event");
       assertEquals(v1.model(), v2.model());
+      // Each swap retired a version's scheduler: once drained, its batcher threads end (at most the two
+      // versions loaded now keep theirs, one per instance).
+      int instances = dev.maas.batch.BatchingPolicy.defaults().instances();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      long batchers;
+      while ((batchers = batcherThreads("maas-m:")) > 2L * instances && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(batchers <= 2L * instances, batchers + " batcher threads of m alive after 20 swaps");
     }
+  }
+
+  private static long batcherThreads(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
   }
 
   /**
