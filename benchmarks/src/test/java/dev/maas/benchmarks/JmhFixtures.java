@@ -38,6 +38,18 @@ final class JmhFixtures {
     return this;
   }
 
+  /**
+   * A {@code VirtualCallersBenchmark} result (throughput, rows/s over all callers) of 64 virtual callers
+   * of {@code system} on the MLP; {@code delayMicros} is maas's max queue delay (0 for the others).
+   */
+  JmhFixtures virtual(String system, long delayMicros, double rowsPerSecond) {
+    entries.add(entry("VirtualCallersBenchmark.blockingCalls", "thrpt", 1,
+        "\"system\":\"" + system + "\",\"model\":\"mlp\",\"callers\":\"64\",\"maxQueueDelayMicros\":\"" + delayMicros
+            + "\"", "\"rawData\":[[" + rowsPerSecond + "," + rowsPerSecond + "," + rowsPerSecond + "]]")
+        .replace("\"score\":0,", "\"score\":" + rowsPerSecond + ",").replace("\"us/op\"", "\"ops/s\""));
+    return this;
+  }
+
   /** Writes {@code jmh-fixture.json} and a {@code conditions.txt} into {@code dir}. */
   Path writeTo(Path dir) throws IOException {
     Files.writeString(dir.resolve("conditions.txt"), "machine: 2 cores, 8 GiB, test JVM; profile quick; 2026-11-29T18:00Z\n"

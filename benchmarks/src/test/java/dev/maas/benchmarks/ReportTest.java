@@ -36,6 +36,31 @@ class ReportTest {
     assertEquals("RESULT overhead=1.050 vs_ceiling=0.500 vs_raw=1.600 vs_djl=2.560", lines[lines.length - 1]);
   }
 
+  /**
+   * The ceiling and DJL targets are also read from the virtual-thread run (maas's best delay) and
+   * from each paired file at 64 callers, while RESULT keeps the platform-thread JMH reading.
+   */
+  @Test
+  void targetsAreAlsoReadFromVirtualCallersAndThePairedWindows() throws Exception {
+    JmhFixtures run = mlpRun().virtual("maas", 0, 96_000).virtual("maas", 300, 115_200).virtual("raw", 0, 48_000)
+        .virtual("djl", 0, 48_000);
+    run.writeTo(dir);
+    java.nio.file.Files.writeString(dir.resolve("paired-concurrency-virtual.json"), "{\"model\":\"mlp\",\"callers\":64,"
+        + "\"threads\":\"virtual\",\"maxQueueDelayMicros\":300,\"vs_ceiling\":0.91,\"vs_djl\":1.5}");
+    java.nio.file.Files.writeString(dir.resolve("paired-concurrency-other.json"), "{\"model\":\"mlp\",\"callers\":8,"
+        + "\"threads\":\"platform\",\"maxQueueDelayMicros\":0,\"vs_ceiling\":0.5,\"vs_djl\":1.0}");
+    Report r = new Report();
+    r.load(dir);
+    String report = r.render();
+    // 115,200 / the ceiling's 128,000 rows/s = 0.9; / DJL's 48,000 = 2.4
+    assertTrue(report.contains("| 64 callers, virtual threads (JMH; maas's queue delay 300 µs): maas ≥ 0.9 × ceiling;"
+        + " ≥ 2 × DJL | 0.900; 2.400 | yes; yes |"), report);
+    assertTrue(report.contains("| 64 callers, virtual threads, paired windows (queue delay 300 µs): maas ≥ 0.9 × ceiling;"
+        + " ≥ 2 × DJL | 0.910; 1.500 | yes; **no** |"), report);
+    assertTrue(!report.contains("platform threads, paired windows"), "only 64 callers are read against the targets");
+    assertTrue(r.resultLine().equals("RESULT overhead=1.050 vs_ceiling=0.500 vs_raw=1.600 vs_djl=2.560"), r.resultLine());
+  }
+
   @Test
   void theOnnxRuntimeVersionNamedIsTheOneBuiltWith() throws Exception {
     String onClasspath = ai.onnxruntime.OrtEnvironment.class.getProtectionDomain().getCodeSource().getLocation()
