@@ -170,11 +170,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
   void retiredAndDrainedTheBatchersEnd() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Scheduler s = scheduler(model, batching(8, Duration.ZERO), r -> {
-      Thread t = new Thread(r);
-      batchers.add(t);
-      return t;
-    });
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), recording(batchers));
     model.hold();
     CompletableFuture<InferenceResult> alone = callOn("alone", s, rows(1), 0, Long.MAX_VALUE);
     model.awaitFirstRun();

@@ -34,6 +34,15 @@ abstract class SchedulerFixture {
     return s;
   }
 
+  /** A thread factory that adds each thread it makes (the scheduler's batchers) to {@code into}. */
+  static ThreadFactory recording(List<Thread> into) {
+    return r -> {
+      Thread t = new Thread(r);
+      into.add(t);
+      return t;
+    };
+  }
+
   /**
    * Waits (5 s at most) until the scheduler has booked every request as done and every run slot is
    * back: the last answer of a batch can come (and a retired version's drain callback run) just

@@ -290,11 +290,7 @@ class SchedulerTest extends SchedulerFixture {
   void anInterruptedBatcherRunsWhatItFormedAndKeepsServing() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), Ticker.systemTicker(), r -> {
-      Thread t = new Thread(r);
-      batchers.add(t);
-      return t;
-    });
+    Scheduler s = scheduler(model, batching(8, Duration.ofSeconds(30)), Ticker.systemTicker(), recording(batchers));
     CompletableFuture<InferenceResult> a = s.submit(rows(1), 0, Long.MAX_VALUE);
     awaitForming(s);
     batchers.forEach(Thread::interrupt);
@@ -323,11 +319,7 @@ class SchedulerTest extends SchedulerFixture {
   void aBatcherOutlivesAnErrorFromABatch() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Ticker.systemTicker(), r -> {
-      Thread t = new Thread(r);
-      batchers.add(t);
-      return t;
-    });
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), Ticker.systemTicker(), recording(batchers));
     for (int i = 0; i < 3; i++) {
       CompletableFuture<InferenceResult> fatal = s.submit(rows(ArithmeticModel.FATAL), 0, Long.MAX_VALUE);
       assertInstanceOf(InferenceException.class,
