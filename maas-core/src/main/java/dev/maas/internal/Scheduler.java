@@ -514,13 +514,11 @@ final class Scheduler {
    * as on a caller's thread, and the batch formed so far runs; one at any other time is cleared.
    */
   private void workerLoop() {
-    boolean[] interrupted = {false};
     for (;;) {
-      List<Pending> batch = nextBatch(interrupted);
+      List<Pending> batch = nextBatch();
       if (batch == null) {
         return;
       }
-      interrupted[0] = false;
       try {
         execute(batch, null);
       } catch (Error e) {
@@ -535,7 +533,7 @@ final class Scheduler {
    * instance, forms the next batch and returns it (the caller runs it and gives the slot back). Null
    * when the scheduler is closed and empty.
    */
-  private List<Pending> nextBatch(boolean[] interrupted) {
+  private List<Pending> nextBatch() {
     lock.lock();
     try {
       while (!leadLocked()) {
@@ -545,7 +543,7 @@ final class Scheduler {
         changed.awaitUninterruptibly();
       }
       Thread.interrupted(); // one that came while idle or during the last run: only forming heeds it
-      return formAndClaim(interrupted);
+      return formAndClaim(new boolean[1]); // a batcher keeps no interrupt: nobody to report it to
     } finally {
       lock.unlock();
     }
