@@ -286,7 +286,9 @@ final class Scheduler {
       }
       InferenceResult result;
       try {
-        result = new InferenceResult(version, model.run(inputs)); // reading the outputs can fail too
+        Map<String, Tensor> outputs = model.run(inputs);
+        record(rows, 0, ticker.read() - start); // a run, even if its outputs fail when read
+        result = new InferenceResult(version, outputs);
       } catch (InvalidInputException | ServiceClosedException e) {
         throw e;
       } catch (MaasException e) {
@@ -296,8 +298,6 @@ final class Scheduler {
         failed.increment();
         throw new InferenceException(version + " failed: " + e.getMessage(), e);
       }
-      long end = ticker.read();
-      record(rows, 0, end - start);
       completed.increment();
       return result;
     } finally {
@@ -515,14 +515,15 @@ final class Scheduler {
    */
   private void workerLoop() {
     for (;;) {
-      List<Pending> batch = nextBatch();
-      if (batch == null) {
-        return;
-      }
       try {
+        List<Pending> batch = nextBatch();
+        if (batch == null) {
+          return;
+        }
         execute(batch, null);
       } catch (Error e) {
-        // Its requests failed first (execute); without this catch the instance would lose its batcher.
+        // Its requests failed first (formAndClaim, execute); without this catch the instance would
+        // lose its batcher.
         LOG.error("a batch of {} failed with an Error; its requests failed and its batcher goes on", version, e);
       }
     }
@@ -568,16 +569,21 @@ final class Scheduler {
    * past a deadline in the batch) unless the batch is full or of a preferred size. Holds the lock,
    * the forming right and a run slot; gives the forming right back.
    *
+   * <p>An {@code Error} here (out of memory, say) fails the requests already taken from the queue and
+   * gives the run slot back before it is rethrown: nothing waits for a batch that never runs.
+   *
    * @param interrupted an interrupt ends the wait for stragglers and is reported in element 0 (for a
    *     caller to keep; a batcher clears it)
    */
   private List<Pending> formAndClaim(boolean[] interrupted) {
+    List<Pending> batch = null;
+    Pending first = null;
     try {
-      List<Pending> batch = new ArrayList<>();
+      batch = new ArrayList<>();
       if (queued == 0) {
         return batch; // shut down meanwhile: nothing to form; the empty batch gives the slot back
       }
-      Pending first = pollFirst();
+      first = pollFirst();
       batch.add(first);
       int rows = first.rows;
       long formBy = first.deadline;
@@ -604,6 +610,13 @@ final class Scheduler {
         }
       }
       return claim(batch);
+    } catch (Error e) {
+      if (first != null && (batch == null || batch.isEmpty())) {
+        batch = List.of(first); // taken from the queue, not yet in the batch
+      }
+      failTaken(batch == null ? List.of() : batch, e);
+      releaseSlot();
+      throw e;
     } finally {
       forming = false;
       // Another thread may form next: wake one if there is work and an instance for it.
@@ -665,9 +678,9 @@ final class Scheduler {
           blocked = true;
           break scan;
         }
+        batch.add(p); // before it leaves the queue: an Error in add (growing the list) loses nothing
         it.remove();
         queued--;
-        batch.add(p);
         rows += p.rows;
       }
       if (d.isEmpty()) {
@@ -859,6 +872,14 @@ final class Scheduler {
         }
       }
     }
+  }
+
+  /** Fails requests taken from the queue for a batch that will not run, claimed or not. */
+  private void failTaken(List<Pending> taken, Throwable cause) {
+    for (Pending p : taken) {
+      p.state.compareAndSet(QUEUED, RUNNING); // not claimed yet: nobody else completes it now
+    }
+    failAll(taken, cause);
   }
 
   private void failAll(List<Pending> batch, Throwable cause) {

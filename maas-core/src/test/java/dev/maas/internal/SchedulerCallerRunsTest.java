@@ -137,6 +137,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     assertThrows(InferenceException.class, () -> alone.call(rows(ArithmeticModel.MALFORMED), 0, Long.MAX_VALUE));
     assertEquals(1, alone.stats().failed());
     assertEquals(0, alone.stats().completed());
+    assertEquals(1, alone.stats().batches(), "the run is counted, as on the queued path");
     assertEquals(2f, first(alone.call(rows(1), 0, Long.MAX_VALUE)));
 
     // Queued, then run by its own caller as a batch of one.
@@ -146,6 +147,7 @@ class SchedulerCallerRunsTest extends SchedulerFixture {
     assertInstanceOf(InferenceException.class, e.getCause());
     assertEquals(0, led.inFlight());
     assertEquals(0, led.stats().running(), "the run slot is given back");
+    assertEquals(1, led.stats().batches());
 
     // Submitted, then run as a batch of its own by another caller, who still gets its answer.
     Scheduler other = scheduler(model, batching(8, Duration.ZERO), NO_BATCHERS);

@@ -332,6 +332,55 @@ class SchedulerTest extends SchedulerFixture {
     assertEquals(0, s.stats().running());
   }
 
+  /** A ticker that throws an Error on the reads {@code throwing} says to, else the system's time. */
+  private static Ticker failing(java.util.function.BooleanSupplier throwing) {
+    return () -> {
+      if (throwing.getAsBoolean()) {
+        throw new OutOfMemoryError("test: out of memory while a batch forms");
+      }
+      return System.nanoTime();
+    };
+  }
+
+  @Test
+  void anErrorWhileABatcherFormsFailsWhatItTookAndTheBatcherGoesOn() throws Exception {
+    List<Thread> batchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger errors = new AtomicInteger(3);
+    // A batcher reads the ticker first while forming, after it took the request from the queue.
+    Ticker ticker = failing(() -> batchers.contains(Thread.currentThread()) && errors.getAndDecrement() > 0);
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ZERO), ticker, recording(batchers));
+    for (int i = 0; i < 3; i++) {
+      CompletableFuture<InferenceResult> taken = s.submit(rows(1), 0, Long.MAX_VALUE);
+      assertInstanceOf(InferenceException.class,
+          assertThrows(ExecutionException.class, () -> taken.get(5, TimeUnit.SECONDS)).getCause());
+    }
+    assertEquals(2f, first(s.submit(rows(1), 0, Long.MAX_VALUE).get(5, TimeUnit.SECONDS)));
+    assertTrue(batchers.stream().allMatch(Thread::isAlive));
+    assertEquals(3, s.stats().failed());
+    assertEquals(1, model.runs.size(), "only the last request ran");
+    waitIdle(s);
+    assertEquals(0, s.stats().running());
+  }
+
+  @Test
+  void anErrorWhileACallerFormsReachesItAndLeavesNothingHeld() throws Exception {
+    Thread caller = Thread.currentThread();
+    AtomicInteger reads = new AtomicInteger();
+    AtomicInteger armed = new AtomicInteger(1);
+    // The caller's first read stamps its arrival; its second is the forming's, after the request
+    // left the queue.
+    Ticker ticker = failing(() -> Thread.currentThread() == caller && armed.get() == 1 && reads.incrementAndGet() == 2);
+    ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
+    Scheduler s = scheduler(model, batching(8, Duration.ofMillis(50)), ticker, Thread::new);
+    assertThrows(OutOfMemoryError.class, () -> s.call(rows(1), 0, Long.MAX_VALUE));
+    armed.set(0);
+    assertEquals(1, s.stats().failed());
+    assertEquals(0, s.inFlight());
+    assertEquals(0, s.stats().running(), "the run slot went back");
+    assertEquals(3f, first(s.call(rows(2), 0, Long.MAX_VALUE)));
+  }
+
   @Test
   void cancellingAQueuedRequestRemovesIt() throws Exception {
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
