@@ -611,7 +611,7 @@ final class Scheduler {
       }
       return claim(batch);
     } catch (Error e) {
-      if (first != null && (batch == null || batch.isEmpty())) {
+      if (first != null && batch.isEmpty()) { // first is set only once batch is
         batch = List.of(first); // taken from the queue, not yet in the batch
       }
       failTaken(batch == null ? List.of() : batch, e);
