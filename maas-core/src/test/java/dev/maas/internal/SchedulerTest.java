@@ -367,14 +367,14 @@ class SchedulerTest extends SchedulerFixture {
   void anErrorWhileACallerFormsReachesItAndLeavesNothingHeld() throws Exception {
     Thread caller = Thread.currentThread();
     AtomicInteger reads = new AtomicInteger();
-    AtomicInteger armed = new AtomicInteger(1);
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
     // The caller's first read stamps its arrival; its second is the forming's, after the request
     // left the queue.
-    Ticker ticker = failing(() -> Thread.currentThread() == caller && armed.get() == 1 && reads.incrementAndGet() == 2);
+    Ticker ticker = failing(() -> Thread.currentThread() == caller && armed.get() && reads.incrementAndGet() == 2);
     ArithmeticModel model = new ArithmeticModel(Ticker.systemTicker());
     Scheduler s = scheduler(model, batching(8, Duration.ofMillis(50)), ticker, Thread::new);
     assertThrows(OutOfMemoryError.class, () -> s.call(rows(1), 0, Long.MAX_VALUE));
-    armed.set(0);
+    armed.set(false);
     assertEquals(1, s.stats().failed());
     assertEquals(0, s.inFlight());
     assertEquals(0, s.stats().running(), "the run slot went back");
